@@ -1,0 +1,5 @@
+export * from './append.js'
+export * from './errors.js'
+export * from './position.js'
+export * from './reader.js'
+export * from './streams.js'

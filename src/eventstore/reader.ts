@@ -1,0 +1,128 @@
+// The one log reader (DESIGN.md, "Log order"). Relay, replay, export and the embedded mode all
+// read the log through readLog: it returns only events of transactions that can no longer commit
+// behind it, in (transaction_id, global_position) order, so no reader ever skips a late commit.
+import { type Kysely, sql } from 'kysely'
+import type { DB } from '../db/tables.js'
+import { XidHorizonError } from './errors.js'
+import { encodePosition, type Position } from './position.js'
+
+export interface StoredEvent {
+  position: Position
+  /** The opaque token of `position`, as clients see it. */
+  token: string
+  eventId: string
+  streamId: string
+  streamVersion: number
+  type: string
+  data: unknown
+  metadata: Record<string, unknown>
+  recordedAt: Date
+}
+
+export interface LogFilter {
+  types?: readonly string[]
+  streamId?: string
+  /** recorded at or after */
+  from?: Date
+  /** recorded before */
+  to?: Date
+}
+
+export interface ReadLogOptions extends LogFilter {
+  after: Position
+  limit: number
+}
+
+/** One page of the committed log strictly after `after`, at most `limit` events. */
+export async function readLog(db: Kysely<DB>, opts: ReadLogOptions): Promise<StoredEvent[]> {
+  let q = db
+    .selectFrom('events')
+    .select([
+      sql<string>`transaction_id::text`.as('tx'),
+      'global_position',
+      'event_id',
+      'stream_id',
+      'stream_version',
+      'type',
+      'data',
+      'metadata',
+      'recorded_at',
+    ])
+    .where(
+      sql<boolean>`(transaction_id, global_position) > (${opts.after.transactionId.toString()}::xid8, ${opts.after.globalPosition})`,
+    )
+    // Every transaction below the snapshot's xmin has ended: nothing can commit before this point.
+    .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
+  if (opts.types?.length) q = q.where('type', 'in', opts.types)
+  if (opts.streamId !== undefined) q = q.where('stream_id', '=', opts.streamId)
+  if (opts.from) q = q.where('recorded_at', '>=', opts.from)
+  if (opts.to) q = q.where('recorded_at', '<', opts.to)
+  const rows = await q
+    .orderBy('transaction_id')
+    .orderBy('global_position')
+    .limit(opts.limit)
+    .execute()
+  return rows.map((r) => {
+    const position = { transactionId: BigInt(r.tx), globalPosition: r.global_position }
+    return {
+      position,
+      token: encodePosition(position),
+      eventId: r.event_id,
+      streamId: r.stream_id,
+      streamVersion: r.stream_version,
+      type: r.type,
+      data: r.data,
+      metadata: r.metadata,
+      recordedAt: r.recorded_at,
+    }
+  })
+}
+
+/** Every committed event after `after`, page by page. */
+export async function* readLogFrom(
+  db: Kysely<DB>,
+  after: Position,
+  pageSize = 1000,
+  filter: LogFilter = {},
+): AsyncGenerator<StoredEvent[]> {
+  let cursor = after
+  for (;;) {
+    const page = await readLog(db, { ...filter, after: cursor, limit: pageSize })
+    if (page.length === 0) return
+    yield page
+    cursor = page[page.length - 1]!.position
+    if (page.length < pageSize) return
+  }
+}
+
+/** The log's head: the position of the last committed event readable now, or undefined. */
+export async function headPosition(db: Kysely<DB>): Promise<Position | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select([sql<string>`transaction_id::text`.as('tx'), 'global_position'])
+    .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
+    .orderBy('transaction_id', 'desc')
+    .orderBy('global_position', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row && { transactionId: BigInt(row.tx), globalPosition: row.global_position }
+}
+
+/**
+ * Refuses to run on a database whose xid counter is not above every stored transaction id, as after
+ * a dump restored into a new cluster: new events would sort before old ones and readers miss them.
+ */
+export async function assertXidHorizon(db: Kysely<DB>): Promise<void> {
+  const row = await sql<{ next: string; stored: string | null }>`
+    SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next,
+           (SELECT e.transaction_id::text FROM events e
+             ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1) AS stored`.execute(db)
+  const { next, stored } = row.rows[0]!
+  if (stored !== null && BigInt(stored) >= BigInt(next)) {
+    throw new XidHorizonError(
+      `the database's transaction counter (${next}) is not above the log's newest transaction id ` +
+        `(${stored}): was a dump restored into a new cluster? Readers would miss new events. ` +
+        'Advance the counter (pg_resetwal -x) before starting.',
+    )
+  }
+}
