@@ -25,10 +25,117 @@ export interface StreamsTable {
   updated_at: Timestamp
 }
 
-export interface DB {
+export interface DB extends ReadModelTables {
   events: EventsTable
   streams: StreamsTable
+  users: UsersTable
+  book_titles: BookTitlesTable
+  rental_streams: RentalStreamsTable
+  idempotency_keys: IdempotencyKeysTable
+  refresh_tokens: RefreshTokensTable
 }
 
 export type EventRow = Selectable<EventsTable>
 export type NewEventRow = Insertable<EventsTable>
+
+export interface UsersTable {
+  user_id: string
+  username: string
+  email: string
+  password_hash: string
+  role: 'user' | 'staff'
+  created_at: Timestamp
+}
+
+export interface BookTitlesTable {
+  book_id: string
+  title_key: string
+}
+
+export interface RentalStreamsTable {
+  rental_id: string
+  book_id: string
+  user_id: string
+  returned: Generated<boolean>
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string
+  key: string
+  request_hash: string
+  status_code: number
+  response: ColumnType<unknown, string, string>
+  created_at: Timestamp
+}
+
+export interface RefreshTokensTable {
+  token_hash: string
+  user_id: string
+  family_id: string
+  expires_at: Timestamp
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  created_at: Timestamp
+}
+
+// Read models. Each projection owns a PostgreSQL schema of its own (see projections/), so that a
+// replay can build a fresh copy beside the live one and swap the two atomically.
+export interface CheckpointTable {
+  id: Generated<number>
+  transaction_id: ColumnType<string, string, string>
+  global_position: number
+  updated_at: Timestamp
+}
+
+export interface StreamVersionsTable {
+  stream_id: string
+  version: number
+}
+
+export interface ReadBooksTable {
+  book_id: string
+  title: string
+  author: string
+  description: string
+  book_type: 'regular' | 'fiction' | 'novel'
+  copies: number
+  copies_out: number
+  added_at: Timestamp
+}
+
+export interface ReadAccountsTable {
+  user_id: string
+  charged_cents: number
+  paid_cents: number
+  /** the latest time a charge or payment was posted: asOf at or after it can use the totals */
+  last_posted_at: ColumnType<Date | null, Date | string | null, Date | string | null>
+}
+
+export interface ReadRentalsTable {
+  rental_id: string
+  book_id: string
+  user_id: string
+  plan: 'v1' | 'v2' | 'v3'
+  book_type: 'regular' | 'fiction' | 'novel'
+  rented_at: Timestamp
+  returned_at: ColumnType<Date | null, Date | string | null, Date | string | null>
+  charge_cents: number | null
+}
+
+export interface ReadPaymentsTable {
+  payment_id: string
+  user_id: string
+  amount_cents: number
+  reference: string | null
+  recorded_at: Timestamp
+}
+
+/** Tables as seen through `db.withSchema(<projection schema>)`. */
+export interface ReadModelTables {
+  checkpoint: CheckpointTable
+  stream_versions: StreamVersionsTable
+  books: ReadBooksTable
+  accounts: ReadAccountsTable
+  rentals: ReadRentalsTable
+  payments: ReadPaymentsTable
+}

@@ -1,6 +1,14 @@
 import t from 'tap'
 import type { ErrorCode } from '../../../src/domain/index.js'
-import { DomainError, ERRORS, isErrorCode, problemType } from '../../../src/domain/index.js'
+import {
+  accountStreamId,
+  bookStreamId,
+  DomainError,
+  ERRORS,
+  isDomainError,
+  isErrorCode,
+  problemType,
+} from '../../../src/domain/index.js'
 
 const REQUIRED: Record<ErrorCode, number> = {
   BOOK_NOT_FOUND: 404,
@@ -70,4 +78,14 @@ t.test('isErrorCode', async (t) => {
   t.ok(isErrorCode('BOOK_NOT_FOUND'))
   t.notOk(isErrorCode('toString'))
   t.notOk(isErrorCode(404))
+})
+
+t.test('isDomainError tells domain refusals from bugs', async (t) => {
+  t.ok(isDomainError(new DomainError('CONFLICT')))
+  t.notOk(isDomainError(new Error('boom')))
+})
+
+t.test('stream ids', async (t) => {
+  t.equal(bookStreamId('b1'), 'book-b1')
+  t.equal(accountStreamId('u1'), 'account-u1')
 })

@@ -1,0 +1,100 @@
+// One batch, one transaction: the read-model changes, the per-stream versions and the checkpoint,
+// advanced only from the value it was read at (compare-and-set). Whoever feeds the batch acks it
+// only after this commits; events at or below the checkpoint (redeliveries) are skipped.
+import { type Kysely, sql } from 'kysely'
+import type { DB } from '../db/tables.js'
+import { comparePositions, encodePosition, type Position } from '../eventstore/position.js'
+import type { StoredEvent } from '../eventstore/reader.js'
+import { categoryOf, type Projection } from './projection.js'
+
+export const PROGRESS_CHANNEL = 'rental_ledger_projections'
+
+/** An event arrived out of order for its stream: something upstream is broken. Stop loudly. */
+export class StreamGapError extends Error {
+  constructor(projection: string, e: StoredEvent, expected: number) {
+    super(
+      `projection ${projection}: event ${e.eventId} is version ${e.streamVersion} of ${e.streamId}, expected ${expected}`,
+    )
+    this.name = 'StreamGapError'
+  }
+}
+
+/** Another worker advanced the checkpoint first: this batch was rolled back. */
+export class CheckpointConflictError extends Error {
+  override name = 'CheckpointConflictError'
+}
+
+export async function readCheckpoint(db: Kysely<DB>, schema: string): Promise<Position> {
+  const row = await db
+    .withSchema(schema)
+    .selectFrom('checkpoint')
+    .select([sql<string>`transaction_id::text`.as('tx'), 'global_position'])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow()
+  return { transactionId: BigInt(row.tx), globalPosition: row.global_position }
+}
+
+export async function applyBatch(
+  db: Kysely<DB>,
+  projection: Projection,
+  events: readonly StoredEvent[],
+  schema = projection.schema,
+  notify = true,
+): Promise<Position> {
+  return db.transaction().execute(async (trx) => {
+    const from = await readCheckpoint(trx, schema)
+    const fresh = events.filter((e) => comparePositions(e.position, from) > 0)
+    if (fresh.length === 0) return from
+    const to = fresh[fresh.length - 1]!.position
+    const mine = fresh.filter((e) => projection.categories.includes(categoryOf(e.streamId)))
+    const s = trx.withSchema(schema)
+    if (mine.length > 0) {
+      const seen = await streamVersions(trx, schema, mine)
+      for (const e of mine) {
+        const expected = (seen.get(e.streamId) ?? 0) + 1
+        if (e.streamVersion !== expected) throw new StreamGapError(projection.name, e, expected)
+        seen.set(e.streamId, e.streamVersion)
+      }
+      await projection.apply(s, mine)
+      await s
+        .insertInto('stream_versions')
+        .values([...seen].map(([stream_id, version]) => ({ stream_id, version })))
+        .onConflict((oc) => oc.column('stream_id').doUpdateSet({ version: sql`excluded.version` }))
+        .execute()
+    }
+    const moved = await s
+      .updateTable('checkpoint')
+      .set({
+        transaction_id: to.transactionId.toString(),
+        global_position: to.globalPosition,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', 1)
+      .where(sql<boolean>`transaction_id = ${from.transactionId.toString()}::xid8`)
+      .where('global_position', '=', from.globalPosition)
+      .returning('id')
+      .executeTakeFirst()
+    if (!moved) throw new CheckpointConflictError(`projection ${projection.name} moved meanwhile`)
+    if (notify) {
+      await sql`SELECT pg_notify(${PROGRESS_CHANNEL}, ${`${projection.name} ${encodePosition(to)}`})`.execute(
+        trx,
+      )
+    }
+    return to
+  })
+}
+
+async function streamVersions(
+  db: Kysely<DB>,
+  schema: string,
+  events: readonly StoredEvent[],
+): Promise<Map<string, number>> {
+  const ids = [...new Set(events.map((e) => e.streamId))]
+  const rows = await db
+    .withSchema(schema)
+    .selectFrom('stream_versions')
+    .select(['stream_id', 'version'])
+    .where('stream_id', 'in', ids)
+    .execute()
+  return new Map(rows.map((r) => [r.stream_id, r.version]))
+}
