@@ -58,7 +58,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['refresh_tokens', 'idempotency_keys', 'rental_streams', 'book_titles', 'users']) {
+  for (const t of [
+    'refresh_tokens',
+    'idempotency_keys',
+    'rental_streams',
+    'book_titles',
+    'users',
+  ]) {
     await sql`DROP TABLE ${sql.table(t)}`.execute(db)
   }
 }

@@ -18,7 +18,13 @@ export type BookRowChange =
   | {
       kind: 'update'
       bookId: string
-      set: { title?: string; author?: string; description?: string; bookType?: BookType; copies?: number }
+      set: {
+        title?: string
+        author?: string
+        description?: string
+        bookType?: BookType
+        copies?: number
+      }
     }
   | { kind: 'out'; bookId: string; delta: 1 | -1 }
 
@@ -26,7 +32,10 @@ export function evolve(event: BookEvent): BookRowChange {
   switch (event.type) {
     case 'BookAdded': {
       const { bookId, title, author, description, bookType, copies, addedAt } = event.data
-      return { kind: 'insert', row: { bookId, title, author, description, bookType, copies, addedAt } }
+      return {
+        kind: 'insert',
+        row: { bookId, title, author, description, bookType, copies, addedAt },
+      }
     }
     case 'BookUpdated': {
       const { bookId, updatedAt: _at, ...set } = event.data

@@ -26,7 +26,9 @@ async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
       returned_at timestamptz,
       charge_cents bigint
     )`.execute(db)
-  await sql`CREATE INDEX ON ${sql.id(schema, 'rentals')} (user_id, rented_at, rental_id)`.execute(db)
+  await sql`CREATE INDEX ON ${sql.id(schema, 'rentals')} (user_id, rented_at, rental_id)`.execute(
+    db,
+  )
   await sql`CREATE INDEX ON ${sql.id(schema, 'rentals')} (rented_at, rental_id)`.execute(db)
   await sql`CREATE INDEX ON ${sql.id(schema, 'rentals')} (user_id) WHERE returned_at IS NULL`.execute(
     db,

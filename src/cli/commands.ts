@@ -1,5 +1,6 @@
 import type { Config } from '../config.js'
 import { migrate } from './migrate.js'
+import { serve } from './serve.js'
 
 export interface Command {
   summary: string
@@ -8,6 +9,7 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  serve: { summary: 'the HTTP API (and, unless WORKERS=off, the projection workers)', run: serve },
   migrate: {
     summary: 'apply database migrations (safe to repeat and to run at once)',
     run: migrate,

@@ -1,0 +1,73 @@
+// What routes read from the book-availability read model.
+import { type Kysely, sql } from 'kysely'
+import type { DB, ReadBooksTable } from '../../src/db/tables.js'
+import type { BookType } from '../../src/domain/pricing.js'
+import { bookAvailability } from './apply.js'
+
+export interface Book {
+  id: string
+  title: string
+  author: string
+  description: string
+  type: BookType
+  copies: number
+  available: number
+}
+
+type Row = Pick<ReadBooksTable, 'title' | 'author' | 'description' | 'copies' | 'copies_out'> & {
+  book_id: string
+  book_type: BookType
+}
+
+const toBook = (r: Row): Book => ({
+  id: r.book_id,
+  title: r.title,
+  author: r.author,
+  description: r.description,
+  type: r.book_type,
+  copies: r.copies,
+  available: r.copies - r.copies_out,
+})
+
+const books = (db: Kysely<DB>) => db.withSchema(bookAvailability.schema).selectFrom('books')
+const columns = [
+  'book_id',
+  'title',
+  'author',
+  'description',
+  'book_type',
+  'copies',
+  'copies_out',
+] as const
+
+export async function getBook(db: Kysely<DB>, id: string): Promise<Book | undefined> {
+  const row = await books(db).select(columns).where('book_id', '=', id).executeTakeFirst()
+  return row && toBook(row)
+}
+
+export interface BookFilter {
+  type?: BookType
+  q?: string
+  available?: boolean
+  /** the (title, id) of the last book of the previous page */
+  after?: readonly [string, string]
+  limit: number
+}
+
+/** Books by title, then id; `limit + 1` rows so the caller can tell if there is a next page. */
+export async function listBooks(db: Kysely<DB>, f: BookFilter): Promise<Book[]> {
+  let q = books(db).select(columns)
+  if (f.type) q = q.where('book_type', '=', f.type)
+  if (f.available) q = q.where(sql<boolean>`copies > copies_out`)
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    q = q.where((eb) => eb.or([eb('title', 'ilike', like), eb('author', 'ilike', like)]))
+  }
+  if (f.after) q = q.where(sql<boolean>`(title, book_id) > (${f.after[0]}, ${f.after[1]}::uuid)`)
+  const rows = await q
+    .orderBy('title')
+    .orderBy('book_id')
+    .limit(f.limit + 1)
+    .execute()
+  return rows.map(toBook)
+}

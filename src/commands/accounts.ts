@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto'
+import { decideAccount, evolveAccount, initialAccountState } from '../domain/account.js'
+import { DomainError } from '../domain/errors.js'
+import { accountStreamId, type Role } from '../domain/events.js'
+import { appendToStreams, type EventMetadata } from '../eventstore/append.js'
+import type { Position } from '../eventstore/position.js'
+import {
+  type CommandDeps,
+  type CommandOptions,
+  executeCommand,
+  uniqueViolation,
+} from './execute.js'
+import { appendFor, load } from './streams.js'
+
+export interface UserView {
+  id: string
+  username: string
+  email: string
+  role: Role
+}
+
+export interface RegisterResult {
+  user: UserView
+  position: Position
+}
+
+/** Registers a user: the UserRegistered event and the credentials row, in one transaction. */
+export function registerUser(
+  deps: CommandDeps,
+  input: { username: string; email: string; passwordHash: string; role: Role },
+  metadata: EventMetadata,
+  options?: CommandOptions<RegisterResult>,
+): Promise<RegisterResult> {
+  const userId = randomUUID()
+  return executeCommand(
+    deps,
+    async (trx, now) => {
+      const taken = await trx
+        .selectFrom('users')
+        .select(['username', 'email'])
+        .where((eb) =>
+          eb.or([
+            eb(eb.fn('lower', ['username']), '=', input.username.toLowerCase()),
+            eb(eb.fn('lower', ['email']), '=', input.email.toLowerCase()),
+          ]),
+        )
+        .executeTakeFirst()
+      if (taken) throw takenError(taken.username.toLowerCase() === input.username.toLowerCase())
+      const account = await load(trx, accountStreamId(userId), initialAccountState)
+      const { username, email, role } = input
+      const events = decideAccount(
+        { type: 'RegisterUser', userId, username, email, role },
+        account.state,
+        { now, limits: deps.limits },
+      )
+      const { position } = await appendToStreams(trx, [
+        appendFor(account, events, evolveAccount, { ...metadata, actor: metadata.actor ?? userId }),
+      ])
+      try {
+        await trx
+          .insertInto('users')
+          .values({ user_id: userId, username, email, password_hash: input.passwordHash, role })
+          .execute()
+      } catch (err) {
+        const which = uniqueViolation(err)
+        if (which === undefined) throw err
+        throw takenError(which.includes('username'))
+      }
+      return { user: { id: userId, username, email, role }, position }
+    },
+    options,
+  )
+}
+
+const takenError = (username: boolean) =>
+  username
+    ? new DomainError('USERNAME_TAKEN', 'That username is taken')
+    : new DomainError('EMAIL_TAKEN', 'That email is already registered')

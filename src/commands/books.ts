@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto'
+import type { Transaction } from 'kysely'
+import type { DB } from '../db/tables.js'
+import { type BookState, decideBook, evolveBook, initialBookState } from '../domain/book.js'
+import { DomainError } from '../domain/errors.js'
+import { bookStreamId } from '../domain/events.js'
+import type { BookType } from '../domain/pricing.js'
+import type { EventMetadata } from '../eventstore/append.js'
+import { appendToStreams } from '../eventstore/append.js'
+import type { Position } from '../eventstore/position.js'
+import {
+  type CommandDeps,
+  type CommandOptions,
+  executeCommand,
+  uniqueViolation,
+} from './execute.js'
+import { appendFor, load, streamPosition } from './streams.js'
+
+export interface BookView {
+  id: string
+  title: string
+  author: string
+  description: string
+  type: BookType
+  copies: number
+  available: number
+}
+
+export interface BookResult {
+  book: BookView
+  position: Position
+}
+
+function view(state: NonNullable<BookState>): BookView {
+  return {
+    id: state.bookId,
+    title: state.title,
+    author: state.author,
+    description: state.description,
+    type: state.bookType,
+    copies: state.copies,
+    available: state.copies - Object.keys(state.openRentals).length,
+  }
+}
+
+/** One book per title and author, whatever the case and spacing. */
+const titleKey = (title: string, author: string) =>
+  JSON.stringify([title, author].map((s) => s.toLowerCase().replace(/\s+/g, ' ').trim()))
+
+async function claimTitle(trx: Transaction<DB>, bookId: string, state: NonNullable<BookState>) {
+  try {
+    await trx
+      .insertInto('book_titles')
+      .values({ book_id: bookId, title_key: titleKey(state.title, state.author) })
+      .onConflict((oc) =>
+        oc.column('book_id').doUpdateSet({ title_key: titleKey(state.title, state.author) }),
+      )
+      .execute()
+  } catch (err) {
+    if (uniqueViolation(err) === undefined) throw err
+    throw new DomainError(
+      'BOOK_ALREADY_EXISTS',
+      `"${state.title}" by ${state.author} is already in the catalogue`,
+    )
+  }
+}
+
+export interface AddBookInput {
+  title: string
+  author: string
+  description: string
+  type: BookType
+  copies: number
+}
+
+export function addBook(
+  deps: CommandDeps,
+  input: AddBookInput,
+  metadata: EventMetadata,
+  options?: CommandOptions<BookResult>,
+): Promise<BookResult> {
+  const bookId = randomUUID()
+  return executeCommand(
+    deps,
+    async (trx, now) => {
+      const book = await load(trx, bookStreamId(bookId), initialBookState)
+      const { type: bookType, ...rest } = input
+      const events = decideBook({ type: 'AddBook', bookId, ...rest, bookType }, book.state, { now })
+      const append = appendFor(book, events, evolveBook, metadata)
+      const { position } = await appendToStreams(trx, [append])
+      const state = append.state as NonNullable<BookState>
+      await claimTitle(trx, bookId, state)
+      return { book: view(state), position }
+    },
+    options,
+  )
+}
+
+export type UpdateBookInput = Partial<AddBookInput>
+
+export function updateBook(
+  deps: CommandDeps,
+  bookId: string,
+  input: UpdateBookInput,
+  metadata: EventMetadata,
+  options?: CommandOptions<BookResult>,
+): Promise<BookResult> {
+  return executeCommand(
+    deps,
+    async (trx, now) => {
+      const book = await load(trx, bookStreamId(bookId), initialBookState)
+      const { copies, type, ...text } = input
+      const updated = decideBook(
+        { type: 'UpdateBook', bookId, ...text, ...(type !== undefined && { bookType: type }) },
+        book.state,
+        { now },
+      )
+      const afterUpdate = updated.reduce(evolveBook, book.state)
+      const copied =
+        copies === undefined
+          ? []
+          : decideBook({ type: 'ChangeCopies', bookId, copies }, afterUpdate, { now })
+      const events = [...updated, ...copied]
+      // Nothing changed: nothing appended; the position is the book's latest event.
+      if (events.length === 0) {
+        return { book: view(book.state!), position: await streamPosition(trx, book.streamId) }
+      }
+      const append = appendFor(book, events, evolveBook, metadata)
+      const { position } = await appendToStreams(trx, [append])
+      const state = append.state as NonNullable<BookState>
+      if (input.title !== undefined || input.author !== undefined)
+        await claimTitle(trx, bookId, state)
+      return { book: view(state), position }
+    },
+    options,
+  )
+}

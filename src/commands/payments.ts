@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto'
+import { decideAccount, evolveAccount, initialAccountState } from '../domain/account.js'
+import { accountStreamId } from '../domain/events.js'
+import { appendToStreams, type EventMetadata } from '../eventstore/append.js'
+import type { Position } from '../eventstore/position.js'
+import { type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
+import { appendFor, load } from './streams.js'
+
+export interface PaymentResult {
+  payment: {
+    id: string
+    userId: string
+    amountCents: number
+    reference: string | null
+    recordedAt: string
+  }
+  position: Position
+}
+
+export function recordPayment(
+  deps: CommandDeps,
+  input: { userId: string; amountCents: number; reference: string | null },
+  metadata: EventMetadata,
+  options?: CommandOptions<PaymentResult>,
+): Promise<PaymentResult> {
+  const paymentId = randomUUID()
+  return executeCommand(
+    deps,
+    async (trx, now) => {
+      const account = await load(trx, accountStreamId(input.userId), initialAccountState)
+      const events = decideAccount(
+        {
+          type: 'RecordPayment',
+          paymentId,
+          amountCents: input.amountCents,
+          reference: input.reference,
+        },
+        account.state,
+        { now, limits: deps.limits },
+      )
+      // The payment id is the event id: the log's unique event ids make a payment apply once.
+      const { position } = await appendToStreams(trx, [
+        appendFor(account, events, evolveAccount, metadata, [paymentId]),
+      ])
+      return {
+        payment: {
+          id: paymentId,
+          userId: input.userId,
+          amountCents: input.amountCents,
+          reference: input.reference,
+          recordedAt: now.toISOString(),
+        },
+        position,
+      }
+    },
+    options,
+  )
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto'
+import {
+  type AccountState,
+  decideAccount,
+  evolveAccount,
+  initialAccountState,
+} from '../domain/account.js'
+import { type BookState, decideBook, evolveBook, initialBookState } from '../domain/book.js'
+import { DomainError } from '../domain/errors.js'
+import { accountStreamId, bookStreamId } from '../domain/events.js'
+import { chargeAt, type Plan } from '../domain/pricing.js'
+import { appendToStreams, type EventMetadata } from '../eventstore/append.js'
+import type { Position } from '../eventstore/position.js'
+import { type Actor, type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
+import { appendFor, load } from './streams.js'
+
+export interface RentalView {
+  id: string
+  bookId: string
+  userId: string
+  plan: Plan
+  rentedAt: string
+  returnedAt: string | null
+  chargeCents: number
+}
+
+export interface RentalResult {
+  rental: RentalView
+  position: Position
+}
+
+export function rentBook(
+  deps: CommandDeps,
+  input: { bookId: string; userId: string; plan?: Plan },
+  metadata: EventMetadata,
+  options?: CommandOptions<RentalResult>,
+): Promise<RentalResult> {
+  const rentalId = randomUUID()
+  const plan = input.plan ?? deps.plan
+  return executeCommand(
+    deps,
+    async (trx, now) => {
+      const book = await load(trx, bookStreamId(input.bookId), initialBookState)
+      const account = await load(trx, accountStreamId(input.userId), initialAccountState)
+      const bookEvents = decideBook(
+        { type: 'RentBook', rentalId, bookId: input.bookId, userId: input.userId, plan },
+        book.state,
+        { now },
+      )
+      const bookType = (book.state as NonNullable<BookState>).bookType
+      const accountEvents = decideAccount(
+        { type: 'OpenRental', rentalId, bookId: input.bookId, bookType, plan },
+        account.state,
+        { now, limits: deps.limits },
+      )
+      const { position } = await appendToStreams(trx, [
+        appendFor(book, bookEvents, evolveBook, metadata),
+        appendFor(account, accountEvents, evolveAccount, metadata),
+      ])
+      await trx
+        .insertInto('rental_streams')
+        .values({ rental_id: rentalId, book_id: input.bookId, user_id: input.userId })
+        .execute()
+      const rental: RentalView = {
+        id: rentalId,
+        bookId: input.bookId,
+        userId: input.userId,
+        plan,
+        rentedAt: now.toISOString(),
+        returnedAt: null,
+        // An open rental costs what it would if returned now: the first day already.
+        chargeCents: chargeAt(plan, bookType, now, now).chargeCents,
+      }
+      return { rental, position }
+    },
+    options,
+  )
+}
+
+export function returnBook(
+  deps: CommandDeps,
+  input: { rentalId: string; actor: Actor },
+  metadata: EventMetadata,
+  options?: CommandOptions<RentalResult>,
+): Promise<RentalResult> {
+  return executeCommand(
+    deps,
+    async (trx, now) => {
+      const where = await trx
+        .selectFrom('rental_streams')
+        .selectAll()
+        .where('rental_id', '=', input.rentalId)
+        .executeTakeFirst()
+      if (!where) throw new DomainError('RENTAL_NOT_FOUND', `No rental ${input.rentalId}`)
+      if (input.actor.role !== 'staff' && input.actor.userId !== where.user_id) {
+        throw new DomainError('NOT_RENTER', 'Only the renter or staff may return this rental')
+      }
+      if (where.returned) {
+        throw new DomainError(
+          'RENTAL_ALREADY_RETURNED',
+          `Rental ${input.rentalId} was already returned`,
+        )
+      }
+      const book = await load(trx, bookStreamId(where.book_id), initialBookState)
+      const account = await load(trx, accountStreamId(where.user_id), initialAccountState)
+      const bookEvents = decideBook(
+        { type: 'ReturnBook', rentalId: input.rentalId, bookId: where.book_id },
+        book.state,
+        { now },
+      )
+      const accountEvents = decideAccount(
+        { type: 'CloseRental', rentalId: input.rentalId },
+        account.state,
+        { now, limits: deps.limits },
+      )
+      const { position } = await appendToStreams(trx, [
+        appendFor(book, bookEvents, evolveBook, metadata),
+        appendFor(account, accountEvents, evolveAccount, metadata),
+      ])
+      await trx
+        .updateTable('rental_streams')
+        .set({ returned: true })
+        .where('rental_id', '=', input.rentalId)
+        .execute()
+      const closed = accountEvents[0]
+      if (closed?.type !== 'RentalClosed') throw new Error('CloseRental decided no RentalClosed')
+      const d = closed.data
+      const open = (account.state as NonNullable<AccountState>).openRentals[input.rentalId]!
+      return {
+        rental: {
+          id: d.rentalId,
+          bookId: d.bookId,
+          userId: d.userId,
+          plan: open.plan,
+          rentedAt: d.rentedAt,
+          returnedAt: d.returnedAt,
+          chargeCents: d.chargeCents,
+        },
+        position,
+      }
+    },
+    options,
+  )
+}

@@ -1,0 +1,82 @@
+// Idempotency-Key on commands (API.md): the same key from the same caller with the same request
+// replays the first response and appends nothing; with a different request it is a 422. Only
+// successful responses are kept (as Stripe does for most errors), so a refused command can be
+// retried under the same key. The record is written in the command's own transaction.
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { CommandOptions, StoredResponse } from '../commands/execute.js'
+import { uniqueViolation } from '../commands/execute.js'
+import type { DB } from '../db/tables.js'
+import { DomainError } from '../domain/errors.js'
+
+/** Anonymous callers (registration) share one namespace of keys. */
+const ANONYMOUS = '00000000-0000-0000-0000-000000000000'
+const KEY = /^[\x21-\x7e]{1,255}$/
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(
+      `${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.params ?? {})}\n`,
+    )
+    .update(JSON.stringify(request.body ?? null))
+    .digest('base64url')
+}
+
+async function replay(
+  db: Kysely<DB>,
+  reply: FastifyReply,
+  claim: { userId: string; key: string; requestHash: string },
+): Promise<boolean> {
+  const stored = await db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status_code', 'response'])
+    .where('user_id', '=', claim.userId)
+    .where('key', '=', claim.key)
+    .executeTakeFirst()
+  if (!stored) return false
+  if (stored.request_hash !== claim.requestHash) {
+    throw new DomainError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was used with a different request',
+    )
+  }
+  await reply.code(stored.status_code).header('idempotent-replayed', 'true').send(stored.response)
+  return true
+}
+
+/**
+ * Runs a command route's work under the request's Idempotency-Key, if it has one, and sends the
+ * response. `run` must pass the options on to the command handler.
+ */
+export async function sendIdempotent<R>(
+  db: Kysely<DB>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  respond: (result: R) => StoredResponse,
+  run: (options: CommandOptions<R>) => Promise<R>,
+): Promise<FastifyReply> {
+  const key = request.headers['idempotency-key']
+  if (key === undefined) {
+    const { statusCode, body } = respond(await run({}))
+    return reply.code(statusCode).send(body)
+  }
+  if (typeof key !== 'string' || !KEY.test(key)) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'Idempotency-Key must be 1 to 255 printable characters',
+    )
+  }
+  const claim = { userId: request.user?.id ?? ANONYMOUS, key, requestHash: requestHash(request) }
+  if (await replay(db, reply, claim)) return reply
+  try {
+    const { statusCode, body } = respond(await run({ idempotency: { ...claim, respond } }))
+    return reply.code(statusCode).send(body)
+  } catch (err) {
+    // The same key raced in from elsewhere and committed first: answer as it did.
+    if (uniqueViolation(err)?.includes('idempotency_keys') && (await replay(db, reply, claim))) {
+      return reply
+    }
+    throw err
+  }
+}

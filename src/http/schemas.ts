@@ -1,0 +1,77 @@
+// The API's shapes, once: routes validate with them and the OpenAPI document is generated from them.
+import { Type } from 'typebox'
+import type { ProblemBody } from './problem.js'
+
+/** Free text: PostgreSQL cannot store NUL in text or jsonb, so it is refused at the door. */
+export const Text = (minLength: number, maxLength: number, description?: string) =>
+  Type.String({
+    minLength,
+    maxLength,
+    pattern: '^[^\\u0000]*$',
+    ...(description && { description }),
+  })
+
+export const Uuid = Type.String({ format: 'uuid', description: 'an id (UUID)' })
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false })
+export const BookTypeSchema = Type.Union(
+  [Type.Literal('regular'), Type.Literal('fiction'), Type.Literal('novel')],
+  { description: 'regular, fiction or novel: decides the price per day' },
+)
+export const PlanSchema = Type.Union([Type.Literal('v1'), Type.Literal('v2'), Type.Literal('v3')])
+export const Cents = (description: string) =>
+  Type.Integer({ description: `${description}, in cents` })
+export const Instant = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' })
+export const Position = Type.String({
+  description: 'consistency token of what this command appended: pass as ?minPosition to queries',
+  examples: ['00000000000003e8000000000000002a'],
+})
+
+export const BookSchema = Type.Object(
+  {
+    id: Uuid,
+    title: Type.String(),
+    author: Type.String(),
+    description: Type.String(),
+    type: BookTypeSchema,
+    copies: Type.Integer({ minimum: 1 }),
+    available: Type.Integer({ description: 'copies not out on rental' }),
+  },
+  { $id: 'Book' },
+)
+
+export const RentalSchema = Type.Object(
+  {
+    id: Uuid,
+    bookId: Uuid,
+    userId: Uuid,
+    plan: PlanSchema,
+    rentedAt: Instant,
+    returnedAt: Type.Union([Instant, Type.Null()]),
+    chargeCents: Cents('what the rental costs so far (open) or in total (returned)'),
+  },
+  { $id: 'Rental' },
+)
+
+export const UserSchema = Type.Object(
+  {
+    id: Uuid,
+    username: Type.String(),
+    email: Type.String(),
+    role: Type.Union([Type.Literal('user'), Type.Literal('staff')]),
+  },
+  { $id: 'User' },
+)
+
+export const withPosition = <T extends ReturnType<typeof Type.Object>>(schema: T) =>
+  Type.Object({ ...schema.properties, position: Position })
+
+const ProblemRef = Type.Unsafe<ProblemBody>({ $ref: 'Problem#' })
+
+/** Problem responses for the statuses a route can answer with. */
+export function problems<const S extends readonly number[]>(
+  ...statuses: S
+): { [K in S[number]]: typeof ProblemRef } {
+  return Object.fromEntries(statuses.map((s) => [s, ProblemRef])) as {
+    [K in S[number]]: typeof ProblemRef
+  }
+}

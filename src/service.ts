@@ -1,0 +1,100 @@
+// Assembles a running service from its parts: database, read-model schemas, projection feeding,
+// HTTP app. `serve` and the tests build it the same way.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { PROJECTIONS } from '../projections/index.js'
+import type { CommandDeps } from './commands/execute.js'
+import type { Config } from './config.js'
+import type { Database } from './db/database.js'
+import { listen } from './db/listen.js'
+import { migrateToLatest } from './db/migrate.js'
+import { assertXidHorizon } from './eventstore/reader.js'
+import { buildApp } from './http/app.js'
+import type { AppDeps } from './http/deps.js'
+import { PROGRESS_CHANNEL, readCheckpoint } from './projector/apply-batch.js'
+import { InProcessFeeder } from './projector/in-process.js'
+import { ProjectionProgress } from './projector/progress.js'
+import { ensureProjectionSchemas } from './projector/schema.js'
+
+export function commandDeps(
+  config: Config,
+  database: Database,
+  clock = () => new Date(),
+): CommandDeps {
+  return {
+    db: database.db,
+    clock,
+    plan: config.PRICE_PLAN,
+    limits: { maxOpenRentals: config.MAX_OPEN_RENTALS, maxOwedCents: config.MAX_OWED_CENTS },
+  }
+}
+
+/** JWT_SECRET, or (outside production) one generated once and kept in DATA_DIR. */
+export function resolveJwtSecret(config: Config): string {
+  if (config.JWT_SECRET) return config.JWT_SECRET
+  const file = join(config.DATA_DIR, 'jwt-secret')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(config.DATA_DIR, { recursive: true })
+  const secret = randomBytes(48).toString('base64url')
+  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' })
+  return secret
+}
+
+/** Checks every process makes before it touches the log; applies migrations in embedded mode. */
+export async function prepareDatabase(config: Config, database: Database): Promise<void> {
+  if (database.kind === 'pglite' || !config.DATABASE_URL) await migrateToLatest(database.db)
+  await ensureProjectionSchemas(database.db, PROJECTIONS)
+  await assertXidHorizon(database.db)
+}
+
+export interface Service {
+  app: FastifyInstance
+  progress: ProjectionProgress
+  feeder: InProcessFeeder | undefined
+  close(): Promise<void>
+}
+
+export interface ServiceOptions {
+  clock?: () => Date
+  logger?: AppDeps['logger']
+  /** Feed projections from the log in this process (no NATS). */
+  feed: boolean
+}
+
+export async function startService(
+  config: Config,
+  database: Database,
+  options: ServiceOptions,
+): Promise<Service> {
+  await prepareDatabase(config, database)
+  const progress = new ProjectionProgress()
+  // Whoever applies a batch announces it; an API without feeders of its own learns progress so.
+  const unlisten = await listen(database, PROGRESS_CHANNEL, (p) => progress.onNotification(p))
+  for (const p of PROJECTIONS) progress.advance(p.name, await readCheckpoint(database.db, p.schema))
+  const feeder = options.feed ? new InProcessFeeder(database, PROJECTIONS, progress) : undefined
+  await feeder?.start()
+  const app = await buildApp({
+    config: { ...config, JWT_SECRET: resolveJwtSecret(config) },
+    database,
+    commands: commandDeps(config, database, options.clock),
+    progress,
+    logger: options.logger,
+    readiness: feeder && {
+      projections: async () => {
+        if (feeder.error) throw feeder.error
+      },
+    },
+  })
+  return {
+    app,
+    progress,
+    feeder,
+    close: async () => {
+      await app.close()
+      await feeder?.stop()
+      await unlisten()
+    },
+  }
+}
