@@ -11,8 +11,7 @@ import { authPlugin } from './plugins/auth.js'
 import { consistencyPlugin } from './plugins/consistency.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { ProblemSchema } from './problem.js'
-import { bookRoutes } from './routes/books.js'
-import { healthRoutes } from './routes/health.js'
+import { routes } from './routes/index.js'
 import { validatorCompiler } from './validation.js'
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -74,7 +73,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxWaitMs: deps.config.MIN_POSITION_WAIT_MS,
   })
 
-  await app.register(healthRoutes, { deps })
-  await app.register(bookRoutes, { deps })
+  for (const plugin of routes) await app.register(plugin, { deps })
   return app
 }
