@@ -1,7 +1,7 @@
 // One batch, one transaction: the read-model changes, the per-stream versions and the checkpoint,
 // advanced only from the value it was read at (compare-and-set). Whoever feeds the batch acks it
 // only after this commits; events at or below the checkpoint (redeliveries) are skipped.
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../db/tables.js'
 import { comparePositions, encodePosition, type Position } from '../eventstore/position.js'
 import type { StoredEvent } from '../eventstore/reader.js'
@@ -24,6 +24,11 @@ export class CheckpointConflictError extends Error {
   override name = 'CheckpointConflictError'
 }
 
+/** Held until the transaction ends; taken by every writer of a projection schema. */
+export async function lockProjection(trx: Transaction<DB>, schema: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`projection:${schema}`}))`.execute(trx)
+}
+
 export async function readCheckpoint(db: Kysely<DB>, schema: string): Promise<Position> {
   const row = await db
     .withSchema(schema)
@@ -42,6 +47,9 @@ export async function applyBatch(
   notify = true,
 ): Promise<Position> {
   return db.transaction().execute(async (trx) => {
+    // One writer per projection schema at a time: racing workers queue here instead of failing
+    // the compare-and-set, and a replay's swap cannot interleave with a batch.
+    await lockProjection(trx, schema)
     const from = await readCheckpoint(trx, schema)
     const fresh = events.filter((e) => comparePositions(e.position, from) > 0)
     if (fresh.length === 0) return from
