@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
 import { PROJECTIONS } from '../projections/index.js'
+import { type Bus, startBus } from './bus/index.js'
 import type { CommandDeps } from './commands/execute.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
@@ -53,14 +55,26 @@ export interface Service {
   app: FastifyInstance
   progress: ProjectionProgress
   feeder: InProcessFeeder | undefined
+  bus: Bus | undefined
   close(): Promise<void>
 }
 
 export interface ServiceOptions {
   clock?: () => Date
   logger?: AppDeps['logger']
-  /** Feed projections from the log in this process (no NATS). */
-  feed: boolean
+  /**
+   * Who builds the read models in this process: 'in-process' reads the log directly (no NATS),
+   * 'nats' runs the relay and the projection workers over JetStream, 'off' leaves it to others.
+   */
+  workers: 'in-process' | 'nats' | 'off'
+}
+
+/** What `serve` runs beside the API, from WORKERS and NATS_URL. */
+export function workersMode(
+  config: Pick<Config, 'WORKERS' | 'NATS_URL'>,
+): ServiceOptions['workers'] {
+  if (config.WORKERS === 'off') return 'off'
+  return config.NATS_URL ? 'nats' : 'in-process'
 }
 
 export async function startService(
@@ -73,27 +87,43 @@ export async function startService(
   // Whoever applies a batch announces it; an API without feeders of its own learns progress so.
   const unlisten = await listen(database, PROGRESS_CHANNEL, (p) => progress.onNotification(p))
   for (const p of PROJECTIONS) progress.advance(p.name, await readCheckpoint(database.db, p.schema))
-  const feeder = options.feed ? new InProcessFeeder(database, PROJECTIONS, progress) : undefined
+  const log = pino({ level: config.LOG_LEVEL })
+  const feeder =
+    options.workers === 'in-process'
+      ? new InProcessFeeder(database, PROJECTIONS, progress, { log })
+      : undefined
   await feeder?.start()
+  const bus = config.NATS_URL
+    ? await startBus(config, database, progress, {
+        relay: options.workers === 'nats',
+        projections: options.workers === 'nats' ? PROJECTIONS : [],
+        log,
+      })
+    : undefined
   const app = await buildApp({
     config: { ...config, JWT_SECRET: resolveJwtSecret(config) },
     database,
     commands: commandDeps(config, database, options.clock),
     progress,
     logger: options.logger,
-    readiness: feeder && {
-      projections: async () => {
-        if (feeder.error) throw feeder.error
-      },
+    readiness: {
+      ...(feeder && {
+        projections: async () => {
+          if (feeder.error) throw feeder.error
+        },
+      }),
+      ...(bus && { nats: () => bus.check() }),
     },
   })
   return {
     app,
     progress,
     feeder,
+    bus,
     close: async () => {
       await app.close()
       await feeder?.stop()
+      await bus?.stop()
       await unlisten()
     },
   }

@@ -33,6 +33,15 @@ export interface DB extends ReadModelTables {
   rental_streams: RentalStreamsTable
   idempotency_keys: IdempotencyKeysTable
   refresh_tokens: RefreshTokensTable
+  relay_cursors: RelayCursorsTable
+}
+
+export interface RelayCursorsTable {
+  stream: string
+  transaction_id: ColumnType<string, string, string>
+  global_position: number
+  stream_sequence: number
+  updated_at: Timestamp
 }
 
 export type EventRow = Selectable<EventsTable>

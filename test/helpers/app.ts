@@ -5,7 +5,7 @@ import { registerUser } from '../../src/commands/accounts.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
 import type { Role } from '../../src/domain/events.js'
-import { commandDeps, type Service, startService } from '../../src/service.js'
+import { commandDeps, type Service, type ServiceOptions, startService } from '../../src/service.js'
 import { type Backend, forEachBackend, openTestDatabase } from './db.js'
 
 export class TestClock {
@@ -42,6 +42,7 @@ export async function startTestApp(
   t: Test,
   database: Database,
   env: Record<string, string> = {},
+  workers: ServiceOptions['workers'] = 'in-process',
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -53,7 +54,11 @@ export async function startTestApp(
   })
   const clock = new TestClock()
   const logger = config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL }
-  const service = await startService(config, database, { clock: clock.read, feed: true, logger })
+  const service = await startService(config, database, {
+    clock: clock.read,
+    workers,
+    logger,
+  })
   t.teardown(() => service.close())
   let n = 0
   const user = async (role: Role = 'user', username?: string): Promise<TestUser> => {

@@ -1,0 +1,81 @@
+// The connection to NATS and the names of this deployment's JetStream objects, all derived from
+// NATS_PREFIX so that several deployments (or test runs) can share one server.
+import {
+  type JetStreamManager,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import type { Config } from '../config.js'
+import type { StoredEvent } from '../eventstore/reader.js'
+import { categoryOf } from '../projector/projection.js'
+
+export interface BusNames {
+  stream: string
+  subjects: string
+  subject(e: Pick<StoredEvent, 'streamId' | 'type'>): string
+  durable(projection: string): string
+}
+
+export function busNames(prefix: string): BusNames {
+  return {
+    stream: prefix.toUpperCase(),
+    subjects: `${prefix}.>`,
+    subject: (e) => `${prefix}.${categoryOf(e.streamId)}.${e.type}`,
+    durable: (projection) => `${prefix}_${projection}`,
+  }
+}
+
+export function connectNats(url: string, name: string): Promise<NatsConnection> {
+  return connect({
+    servers: url,
+    name,
+    // Keep trying for ever: a NATS restart must not take the service down with it.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
+  })
+}
+
+const NANOS_PER_MS = 1_000_000
+
+export interface StreamSettings {
+  replicas: number
+  /** how long JetStream keeps events; the log in PostgreSQL keeps them for ever */
+  maxAgeMs: number
+}
+
+/** Declares the stream; safe to repeat, and updates replicas and retention when they changed. */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  names: BusNames,
+  settings: StreamSettings,
+): Promise<void> {
+  const config = {
+    name: names.stream,
+    subjects: [names.subjects],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    num_replicas: settings.replicas,
+    max_age: settings.maxAgeMs * NANOS_PER_MS,
+    duplicate_window: 2 * 60_000 * NANOS_PER_MS,
+  }
+  try {
+    await jsm.streams.info(names.stream)
+    await jsm.streams.update(names.stream, config)
+  } catch (err) {
+    if (!/stream not found/i.test((err as Error).message)) throw err
+    await jsm.streams.add(config)
+  }
+}
+
+export async function manager(nc: NatsConnection): Promise<JetStreamManager> {
+  return jetstreamManager(nc)
+}
+
+export function natsSettings(config: Pick<Config, 'NATS_REPLICAS'>): StreamSettings {
+  return { replicas: config.NATS_REPLICAS, maxAgeMs: 7 * 24 * 3_600_000 }
+}
+
+export type { NatsConnection }

@@ -1,0 +1,136 @@
+// A projection worker: a durable pull consumer with explicit ack, consumed inside a re-subscribe
+// loop. Messages that arrive together are applied as one batch (read model + checkpoint in one
+// transaction, see applyBatch) and acknowledged only after that commits.
+import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, jetstream } from '@nats-io/jetstream'
+import type { Logger } from 'pino'
+import type { Database } from '../db/database.js'
+import { applyBatch, StreamGapError } from '../projector/apply-batch.js'
+import type { ProjectionProgress } from '../projector/progress.js'
+import type { Projection } from '../projector/projection.js'
+import { decodeEvent } from './message.js'
+import { type BusNames, manager, type NatsConnection } from './nats.js'
+
+export interface WorkerOptions {
+  batchSize?: number
+  ackWaitMs?: number
+  log: Pick<Logger, 'info' | 'warn' | 'error'>
+  /** Called once if the worker stops on an error it must not step over (a gap in a stream). */
+  onFatal?: (err: Error) => void
+}
+
+export class ProjectionWorker {
+  private stopped = false
+  private queue: JsMsg[] = []
+  private wake: (() => void) | undefined
+  private loop: Promise<void> | undefined
+  private stopConsuming: (() => Promise<void>) | undefined
+  failure: Error | undefined
+  applied = 0
+
+  constructor(
+    private readonly database: Database,
+    private readonly nc: NatsConnection,
+    private readonly names: BusNames,
+    private readonly projection: Projection,
+    private readonly progress: ProjectionProgress,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const jsm = await manager(this.nc)
+    const durable = this.names.durable(this.projection.name)
+    const config = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: (this.options.ackWaitMs ?? 10_000) * 1_000_000,
+      max_ack_pending: 10_000,
+    }
+    try {
+      await jsm.consumers.info(this.names.stream, durable)
+      await jsm.consumers.update(this.names.stream, durable, config)
+    } catch (err) {
+      if (!/consumer not found/i.test((err as Error).message)) throw err
+      await jsm.consumers.add(this.names.stream, config)
+    }
+    this.loop = Promise.all([this.subscribe(), this.process()]).then(() => undefined)
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.wake?.()
+    await this.stopConsuming?.()
+    await this.loop
+  }
+
+  /** The re-subscribe loop: a consume that ends for any reason is started again. */
+  private async subscribe(): Promise<void> {
+    const js = jetstream(this.nc)
+    while (!this.stopped) {
+      try {
+        const consumer: Consumer = await js.consumers.get(
+          this.names.stream,
+          this.names.durable(this.projection.name),
+        )
+        const messages = await consumer.consume({
+          max_messages: this.options.batchSize ?? 500,
+          callback: (m) => {
+            this.queue.push(m)
+            this.wake?.()
+          },
+        })
+        this.stopConsuming = async () => {
+          await messages.close()
+        }
+        await messages.closed()
+      } catch (err) {
+        if (this.stopped) return
+        this.options.log.warn(
+          { err, projection: this.projection.name },
+          'consume ended; resubscribing',
+        )
+        await new Promise((r) => setTimeout(r, 500))
+      }
+    }
+  }
+
+  private async process(): Promise<void> {
+    const limit = this.options.batchSize ?? 500
+    while (!this.stopped || this.queue.length > 0) {
+      if (this.queue.length === 0) {
+        if (this.stopped) return
+        await new Promise<void>((resolve) => {
+          this.wake = resolve
+        })
+        this.wake = undefined
+        continue
+      }
+      const batch = this.queue.splice(0, limit)
+      try {
+        const position = await applyBatch(
+          this.database.db,
+          this.projection,
+          batch.map((m) => decodeEvent(m.data)),
+        )
+        for (const m of batch) m.ack()
+        this.applied += batch.length
+        this.progress.advance(this.projection.name, position)
+      } catch (err) {
+        if (err instanceof StreamGapError) {
+          // Never build a wrong read model: stop, loudly, and leave the messages unacked.
+          this.failure = err
+          this.options.log.error({ err, projection: this.projection.name }, 'projection stopped')
+          this.stopped = true
+          await this.stopConsuming?.()
+          this.options.onFatal?.(err)
+          return
+        }
+        // The database is unreachable: give back this batch and everything after it, so that
+        // JetStream redelivers them in order (redeliveries come before new messages).
+        this.options.log.warn({ err, projection: this.projection.name }, 'batch failed; will retry')
+        for (const m of [...batch, ...this.queue.splice(0)]) m.nak(1000)
+        await new Promise((r) => setTimeout(r, 500))
+      }
+    }
+  }
+}
