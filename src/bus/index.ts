@@ -25,7 +25,10 @@ export interface BusOptions {
 }
 
 export async function startBus(
-  config: Pick<Config, 'NATS_URL' | 'NATS_PREFIX' | 'NATS_REPLICAS'>,
+  config: Pick<
+    Config,
+    'NATS_URL' | 'NATS_PREFIX' | 'NATS_REPLICAS' | 'NATS_ACK_WAIT_MS' | 'FAULT_EXIT_AFTER_COMMITS'
+  >,
   database: Database,
   progress: ProjectionProgress,
   options: BusOptions,
@@ -44,6 +47,8 @@ export async function startBus(
       new ProjectionWorker(database, nc, names, p, progress, {
         log: options.log,
         onFatal: options.onFatal,
+        ackWaitMs: config.NATS_ACK_WAIT_MS,
+        exitAfterCommits: config.FAULT_EXIT_AFTER_COMMITS,
       }),
   )
   await relay?.start()

@@ -14,6 +14,8 @@ export interface WorkerOptions {
   batchSize?: number
   ackWaitMs?: number
   log: Pick<Logger, 'info' | 'warn' | 'error'>
+  /** Fault injection (tests): exit right after this many committed batches, before acking. */
+  exitAfterCommits?: number
   /** Called once if the worker stops on an error it must not step over (a gap in a stream). */
   onFatal?: (err: Error) => void
 }
@@ -26,6 +28,7 @@ export class ProjectionWorker {
   private stopConsuming: (() => Promise<void>) | undefined
   failure: Error | undefined
   applied = 0
+  private commits = 0
 
   constructor(
     private readonly database: Database,
@@ -112,6 +115,9 @@ export class ProjectionWorker {
           this.projection,
           batch.map((m) => decodeEvent(m.data)),
         )
+        if (this.options.exitAfterCommits && ++this.commits >= this.options.exitAfterCommits) {
+          process.exit(86)
+        }
         for (const m of batch) m.ack()
         this.applied += batch.length
         this.progress.advance(this.projection.name, position)

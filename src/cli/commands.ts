@@ -1,6 +1,12 @@
 import type { Config } from '../config.js'
+import { createSuperuser } from './create-superuser.js'
+import { exportLog } from './export.js'
 import { migrate } from './migrate.js'
+import { project } from './project.js'
+import { relay } from './relay.js'
+import { replay } from './replay.js'
 import { serve } from './serve.js'
+import { verify } from './verify.js'
 
 export interface Command {
   summary: string
@@ -10,8 +16,32 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   serve: { summary: 'the HTTP API (and, unless WORKERS=off, the projection workers)', run: serve },
+  relay: {
+    summary: 'publish the committed event log, in log order, to NATS JetStream',
+    run: relay,
+  },
+  project: {
+    summary: 'run projection workers [NAME...] (from NATS, or the log without NATS_URL)',
+    run: project,
+  },
   migrate: {
     summary: 'apply database migrations (safe to repeat and to run at once)',
     run: migrate,
+  },
+  'create-superuser': {
+    summary: 'create a staff account (password from RENTAL_LEDGER_PASSWORD or a prompt)',
+    run: createSuperuser,
+  },
+  replay: {
+    summary: 'rebuild read models from the event log and swap them in (--projection NAME)',
+    run: replay,
+  },
+  verify: {
+    summary: 'rebuild every read model into scratch tables and compare; exit 1 on a difference',
+    run: verify,
+  },
+  export: {
+    summary: 'the audit export of the event log (--format ndjson|csv --out FILE --after POS ...)',
+    run: exportLog,
   },
 }

@@ -4,7 +4,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { DB } from '../db/tables.js'
 import { XidHorizonError } from './errors.js'
-import { encodePosition, type Position } from './position.js'
+import { encodePosition, type Position, START } from './position.js'
 
 export interface StoredEvent {
   position: Position
@@ -33,30 +33,35 @@ export interface ReadLogOptions extends LogFilter {
   limit: number
 }
 
-/** One page of the committed log strictly after `after`, at most `limit` events. */
-export async function readLog(db: Kysely<DB>, opts: ReadLogOptions): Promise<StoredEvent[]> {
+/** The committed events strictly after `after` that match `filter`: the gate every reader uses. */
+function committedAfter(db: Kysely<DB>, after: Position, filter: LogFilter) {
   let q = db
     .selectFrom('events')
-    .select([
-      sql<string>`transaction_id::text`.as('tx'),
-      'global_position',
-      'event_id',
-      'stream_id',
-      'stream_version',
-      'type',
-      'data',
-      'metadata',
-      'recorded_at',
-    ])
     .where(
-      sql<boolean>`(transaction_id, global_position) > (${opts.after.transactionId.toString()}::xid8, ${opts.after.globalPosition})`,
+      sql<boolean>`(transaction_id, global_position) > (${after.transactionId.toString()}::xid8, ${after.globalPosition})`,
     )
     // Every transaction below the snapshot's xmin has ended: nothing can commit before this point.
     .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
-  if (opts.types?.length) q = q.where('type', 'in', opts.types)
-  if (opts.streamId !== undefined) q = q.where('stream_id', '=', opts.streamId)
-  if (opts.from) q = q.where('recorded_at', '>=', opts.from)
-  if (opts.to) q = q.where('recorded_at', '<', opts.to)
+  if (filter.types?.length) q = q.where('type', 'in', filter.types)
+  if (filter.streamId !== undefined) q = q.where('stream_id', '=', filter.streamId)
+  if (filter.from) q = q.where('recorded_at', '>=', filter.from)
+  if (filter.to) q = q.where('recorded_at', '<', filter.to)
+  return q
+}
+
+/** One page of the committed log strictly after `after`, at most `limit` events. */
+export async function readLog(db: Kysely<DB>, opts: ReadLogOptions): Promise<StoredEvent[]> {
+  const q = committedAfter(db, opts.after, opts).select([
+    sql<string>`transaction_id::text`.as('tx'),
+    'global_position',
+    'event_id',
+    'stream_id',
+    'stream_version',
+    'type',
+    'data',
+    'metadata',
+    'recorded_at',
+  ])
   const rows = await q
     .orderBy('transaction_id')
     .orderBy('global_position')
@@ -78,6 +83,18 @@ export async function readLog(db: Kysely<DB>, opts: ReadLogOptions): Promise<Sto
   })
 }
 
+/** How many committed events after `after` (matching `filter`) a reader would get now. */
+export async function countLogAfter(
+  db: Kysely<DB>,
+  after: Position,
+  filter: LogFilter = {},
+): Promise<number> {
+  const row = await committedAfter(db, after, filter)
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow()
+  return row.n
+}
+
 /** Every committed event after `after`, page by page. */
 export async function* readLogFrom(
   db: Kysely<DB>,
@@ -97,10 +114,8 @@ export async function* readLogFrom(
 
 /** The log's head: the position of the last committed event readable now, or undefined. */
 export async function headPosition(db: Kysely<DB>): Promise<Position | undefined> {
-  const row = await db
-    .selectFrom('events')
+  const row = await committedAfter(db, START, {})
     .select([sql<string>`transaction_id::text`.as('tx'), 'global_position'])
-    .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
     .orderBy('transaction_id', 'desc')
     .orderBy('global_position', 'desc')
     .limit(1)

@@ -39,57 +39,73 @@ export async function readCheckpoint(db: Kysely<DB>, schema: string): Promise<Po
   return { transactionId: BigInt(row.tx), globalPosition: row.global_position }
 }
 
-export async function applyBatch(
+export function applyBatch(
   db: Kysely<DB>,
   projection: Projection,
   events: readonly StoredEvent[],
   schema = projection.schema,
   notify = true,
 ): Promise<Position> {
-  return db.transaction().execute(async (trx) => {
-    // One writer per projection schema at a time: racing workers queue here instead of failing
-    // the compare-and-set, and a replay's swap cannot interleave with a batch.
-    await lockProjection(trx, schema)
-    const from = await readCheckpoint(trx, schema)
-    const fresh = events.filter((e) => comparePositions(e.position, from) > 0)
-    if (fresh.length === 0) return from
-    const to = fresh[fresh.length - 1]!.position
-    const mine = fresh.filter((e) => projection.categories.includes(categoryOf(e.streamId)))
-    const s = trx.withSchema(schema)
-    if (mine.length > 0) {
-      const seen = await streamVersions(trx, schema, mine)
-      for (const e of mine) {
-        const expected = (seen.get(e.streamId) ?? 0) + 1
-        if (e.streamVersion !== expected) throw new StreamGapError(projection.name, e, expected)
-        seen.set(e.streamId, e.streamVersion)
-      }
-      await projection.apply(s, mine)
-      await s
-        .insertInto('stream_versions')
-        .values([...seen].map(([stream_id, version]) => ({ stream_id, version })))
-        .onConflict((oc) => oc.column('stream_id').doUpdateSet({ version: sql`excluded.version` }))
-        .execute()
+  return db.transaction().execute((trx) => applyBatchIn(trx, projection, events, schema, notify))
+}
+
+/** applyBatch within a transaction the caller holds (a replay's swap, a verify's catch-up). */
+export async function applyBatchIn(
+  trx: Transaction<DB>,
+  projection: Projection,
+  events: readonly StoredEvent[],
+  schema = projection.schema,
+  notify = true,
+): Promise<Position> {
+  // One writer per projection schema at a time: racing workers queue here instead of failing
+  // the compare-and-set, and a replay's swap cannot interleave with a batch.
+  await lockProjection(trx, schema)
+  const from = await readCheckpoint(trx, schema)
+  const fresh = events.filter((e) => comparePositions(e.position, from) > 0)
+  if (fresh.length === 0) return from
+  const to = fresh[fresh.length - 1]!.position
+  const mine = fresh.filter((e) => projection.categories.includes(categoryOf(e.streamId)))
+  const s = trx.withSchema(schema)
+  if (mine.length > 0) {
+    const seen = await streamVersions(trx, schema, mine)
+    for (const e of mine) {
+      const expected = (seen.get(e.streamId) ?? 0) + 1
+      if (e.streamVersion !== expected) throw new StreamGapError(projection.name, e, expected)
+      seen.set(e.streamId, e.streamVersion)
     }
-    const moved = await s
-      .updateTable('checkpoint')
-      .set({
-        transaction_id: to.transactionId.toString(),
-        global_position: to.globalPosition,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', 1)
-      .where(sql<boolean>`transaction_id = ${from.transactionId.toString()}::xid8`)
-      .where('global_position', '=', from.globalPosition)
-      .returning('id')
-      .executeTakeFirst()
-    if (!moved) throw new CheckpointConflictError(`projection ${projection.name} moved meanwhile`)
-    if (notify) {
-      await sql`SELECT pg_notify(${PROGRESS_CHANNEL}, ${`${projection.name} ${encodePosition(to)}`})`.execute(
-        trx,
-      )
-    }
-    return to
-  })
+    await projection.apply(s, mine)
+    await s
+      .insertInto('stream_versions')
+      .values([...seen].map(([stream_id, version]) => ({ stream_id, version })))
+      .onConflict((oc) => oc.column('stream_id').doUpdateSet({ version: sql`excluded.version` }))
+      .execute()
+  }
+  const moved = await s
+    .updateTable('checkpoint')
+    .set({
+      transaction_id: to.transactionId.toString(),
+      global_position: to.globalPosition,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', 1)
+    .where(sql<boolean>`transaction_id = ${from.transactionId.toString()}::xid8`)
+    .where('global_position', '=', from.globalPosition)
+    .returning('id')
+    .executeTakeFirst()
+  if (!moved) throw new CheckpointConflictError(`projection ${projection.name} moved meanwhile`)
+  if (notify) await notifyProgress(trx, projection.name, to)
+  return to
+}
+
+/** Tells every process (ProjectionProgress) that `name` has reached `position`; sent on commit. */
+export async function notifyProgress(
+  trx: Transaction<DB>,
+  name: string,
+  position: Position,
+): Promise<void> {
+  await sql`SELECT pg_notify(${PROGRESS_CHANNEL}, ${`${name} ${encodePosition(position)}`})`.execute(
+    trx,
+  )
 }
 
 async function streamVersions(

@@ -43,10 +43,10 @@ export async function createPostgresDatabase(t: Test): Promise<string> {
 }
 
 /** Opens a migrated database of the given kind, closed when the test ends. */
-export async function openTestDatabase(t: Test, backend: Backend): Promise<Database> {
+export async function openTestDatabase(t: Test, backend: Backend, url?: string): Promise<Database> {
   const database =
     backend === 'postgres'
-      ? openPostgres(await createPostgresDatabase(t), 20)
+      ? openPostgres(url ?? (await createPostgresDatabase(t)), 20)
       : await openPglite(undefined)
   t.teardown(() => database.close())
   await migrateToLatest(database.db)

@@ -1,0 +1,85 @@
+// `export`: the audit export (the same stream as GET /api/audit/events) to stdout, or to a file
+// with a progress bar. A file is written as FILE.partial and renamed when complete, so a crash
+// never leaves a half export under the final name; its last line's position resumes it (--after).
+import { createWriteStream } from 'node:fs'
+import { rename } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
+import { parseArgs } from 'node:util'
+import pino from 'pino'
+import {
+  type ExportFormat,
+  type ExportQuery,
+  exportStream,
+  parseExportInput,
+} from '../audit/export.js'
+import type { Config } from '../config.js'
+import { openDatabase } from '../db/database.js'
+import { DomainError } from '../domain/errors.js'
+import { countLogAfter } from '../eventstore/reader.js'
+import { progressBar } from '../projector/progress-bar.js'
+import { prepareDatabase } from '../service.js'
+
+const PREFIX = 'rental-ledger export:'
+const FORMATS: readonly string[] = ['ndjson', 'csv'] satisfies ExportFormat[]
+
+export async function exportLog(args: string[], config: Config): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      format: { type: 'string', default: 'ndjson' },
+      out: { type: 'string' },
+      after: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      type: { type: 'string', multiple: true },
+      'stream-id': { type: 'string' },
+    },
+  })
+  if (!FORMATS.includes(values.format)) {
+    process.stderr.write(`${PREFIX} --format is ndjson or csv, not '${values.format}'\n`)
+    return 2
+  }
+  const format = values.format as ExportFormat
+  let query: ExportQuery
+  try {
+    query = parseExportInput({
+      after: values.after,
+      from: values.from,
+      to: values.to,
+      type: values.type?.join(','),
+      streamId: values['stream-id'],
+    })
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err
+    process.stderr.write(`${PREFIX} ${err.detail}\n`)
+    return 2
+  }
+  const database = await openDatabase(config)
+  try {
+    await prepareDatabase(config, database)
+    const db = database.db
+    if (values.out === undefined) {
+      try {
+        await pipeline(exportStream(db, { ...query, format }), process.stdout)
+      } catch (err) {
+        // The reader went away (`| head`): not a failure of the export.
+        if ((err as { code?: string }).code !== 'EPIPE') throw err
+      }
+      return 0
+    }
+    const out = values.out
+    const total = await countLogAfter(db, query.after, query.filter)
+    const logger = pino({ level: config.LOG_LEVEL })
+    const bar = progressBar({ label: `export ${out}`, total, log: (l) => logger.info(l) })
+    const partial = `${out}.partial`
+    await pipeline(
+      exportStream(db, { ...query, format, onPage: (n) => bar.tick(n) }),
+      createWriteStream(partial),
+    )
+    bar.stop()
+    await rename(partial, out)
+    return 0
+  } finally {
+    await database.close()
+  }
+}

@@ -1,0 +1,130 @@
+// Audit and operations for staff: the event log as a streamed export, and how far each projection
+// has got. Both read the log through the one reader (xid-gated), never a read model.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sql } from 'kysely'
+import { Type } from 'typebox'
+import { PROJECTIONS } from '../../../projections/index.js'
+import { EXPORT_CONTENT_TYPES, exportStream, parseExportInput } from '../../audit/export.js'
+import { encodePosition } from '../../eventstore/position.js'
+import { countLogAfter, readLog } from '../../eventstore/reader.js'
+import { readCheckpoint } from '../../projector/apply-batch.js'
+import type { AppDeps } from '../deps.js'
+import { PositionToken } from '../plugins/consistency.js'
+import { Instant, problems } from '../schemas.js'
+
+/** A projection behind the log whose checkpoint and oldest pending event are this old is stalled. */
+export const STALL_SECONDS = 30
+
+const ProjectionStatus = Type.Object(
+  {
+    name: Type.String({ examples: ['book-availability'] }),
+    position: Type.String({ description: 'its checkpoint: the last log position it applied' }),
+    lagEvents: Type.Integer({ description: 'committed events in the log after its checkpoint' }),
+    status: Type.Union(
+      [Type.Literal('up-to-date'), Type.Literal('catching-up'), Type.Literal('stalled')],
+      {
+        description:
+          "'up-to-date': lagEvents is 0. 'catching-up': behind, but its checkpoint moved, or the " +
+          `oldest event it lacks was recorded, less than ${STALL_SECONDS} s ago. 'stalled': behind ` +
+          `and neither for ${STALL_SECONDS} s: no worker is running, or one stopped on an error.`,
+      },
+    ),
+  },
+  { $id: 'ProjectionStatus' },
+)
+
+const AuditQuery = Type.Object(
+  {
+    format: Type.Optional(
+      Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }),
+    ),
+    after: Type.Optional({
+      ...PositionToken,
+      description: "a record's `position`: the export resumes exactly after it",
+    }),
+    from: Type.Optional({ ...Instant, description: 'recorded at or after (ISO-8601)' }),
+    to: Type.Optional({ ...Instant, description: 'recorded before (ISO-8601)' }),
+    type: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'event types, comma-separated' }),
+    ),
+    streamId: Type.Optional(Type.String({ maxLength: 300, examples: ['book-<id>'] })),
+  },
+  { additionalProperties: false },
+)
+
+const exportDescription =
+  'The event log in log order, streamed with backpressure: one record per line ' +
+  '`{position, streamId, version, type, data, metadata, recordedAt}` (NDJSON), or CSV with a ' +
+  'header row (RFC 4180; data and metadata as JSON). Pass the last record received as `after` ' +
+  'to continue an interrupted export.'
+
+export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const db = deps.database.db
+
+  app.get(
+    '/api/audit/events',
+    {
+      config: { auth: 'staff' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Export the event log (staff)',
+        description: exportDescription,
+        querystring: AuditQuery,
+        response: {
+          200: {
+            description: exportDescription,
+            content: {
+              'application/x-ndjson': { schema: Type.String() },
+              'text/csv': { schema: Type.String() },
+            },
+          },
+          ...problems(400, 401, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { format = 'ndjson', ...input } = request.query
+      // Everything is checked before the first byte: a bad filter is a 400, never a cut stream.
+      const query = parseExportInput(input)
+      reply.type(EXPORT_CONTENT_TYPES[format])
+      if (format === 'csv') {
+        reply.header('content-disposition', 'attachment; filename="events.csv"')
+      }
+      // A stream is sent as it is, unserialized; the schema above types 200 as its text.
+      return reply.send(exportStream(db, { ...query, format }) as unknown as string)
+    },
+  )
+
+  app.get(
+    '/api/admin/projections',
+    {
+      config: { auth: 'staff' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Each projection: its checkpoint and how far behind the log it is (staff)',
+        response: { 200: Type.Array(ProjectionStatus), ...problems(401, 403) },
+      },
+    },
+    async () =>
+      Promise.all(
+        PROJECTIONS.map(async (p) => {
+          const position = await readCheckpoint(db, p.schema)
+          const lagEvents = await countLogAfter(db, position)
+          let status: 'up-to-date' | 'catching-up' | 'stalled' = 'up-to-date'
+          if (lagEvents > 0) {
+            const [oldest] = await readLog(db, { after: position, limit: 1 })
+            const { moved } = await db
+              .withSchema(p.schema)
+              .selectFrom('checkpoint')
+              .select(
+                sql<boolean>`greatest(updated_at, ${oldest?.recordedAt ?? null}::timestamptz)
+                             > now() - make_interval(secs => ${STALL_SECONDS})`.as('moved'),
+              )
+              .executeTakeFirstOrThrow()
+            status = moved ? 'catching-up' : 'stalled'
+          }
+          return { name: p.name, position: encodePosition(position), lagEvents, status }
+        }),
+      ),
+  )
+}
