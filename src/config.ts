@@ -55,6 +55,10 @@ export const ConfigSchema = Type.Object({
   MIN_POSITION_WAIT_MS: Int(2000, 0, 60_000, 'how long a query waits for ?minPosition'),
   BODY_LIMIT_BYTES: Int(65_536, 1024, 10_485_760, 'largest request body'),
   LOGIN_MAX_PER_MINUTE: Int(10, 1, 10_000, 'login attempts per client and minute'),
+  TRUST_PROXY: OnOff(
+    'off',
+    'on behind a load balancer: client addresses (rate limits, logs) come from X-Forwarded-For',
+  ),
   NATS_ACK_WAIT_MS: Int(10_000, 500, 600_000, 'JetStream redelivers an unacked event after this'),
   FAULT_EXIT_AFTER_COMMITS: Int(
     0,

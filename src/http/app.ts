@@ -20,11 +20,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    trustProxy: deps.config.TRUST_PROXY === 'on',
     // Bodies are validated strictly, query strings and params with coercion (validation.ts).
     // (Fastify types this factory for its own Ajv pool only, hence the cast.)
     schemaController: { compilersFactory: { buildValidator: (() => validatorCompiler) as never } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  app.decorate('idempotencySecret', deps.config.JWT_SECRET)
   await app.register(errorsPlugin)
   await app.register(helmet, {
     // Swagger UI needs its inline script and styles.

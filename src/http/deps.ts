@@ -16,6 +16,7 @@ export interface AppDeps {
     | 'LOGIN_MAX_PER_MINUTE'
     | 'MIN_POSITION_WAIT_MS'
     | 'LOG_LEVEL'
+    | 'TRUST_PROXY'
   > & { JWT_SECRET: string }
   database: Database
   commands: CommandDeps

@@ -2,11 +2,10 @@
 // replays the first response and appends nothing; with a different request it is a 422. Only
 // successful responses are kept (as Stripe does for most errors), so a refused command can be
 // retried under the same key. The record is written in the command's own transaction.
-import { createHash } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { CommandOptions, StoredResponse } from '../commands/execute.js'
-import { uniqueViolation } from '../commands/execute.js'
 import type { DB } from '../db/tables.js'
 import { DomainError } from '../domain/errors.js'
 
@@ -14,8 +13,16 @@ import { DomainError } from '../domain/errors.js'
 const ANONYMOUS = '00000000-0000-0000-0000-000000000000'
 const KEY = /^[\x21-\x7e]{1,255}$/
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Keys the request fingerprints, so a stored fingerprint of a body holding a password is no
+     * offline guessing oracle (a plain fast hash would skip bcrypt's cost). */
+    idempotencySecret: string
+  }
+}
+
 function requestHash(request: FastifyRequest): string {
-  return createHash('sha256')
+  return createHmac('sha256', request.server.idempotencySecret)
     .update(
       `${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.params ?? {})}\n`,
     )
@@ -73,10 +80,9 @@ export async function sendIdempotent<R>(
     const { statusCode, body } = respond(await run({ idempotency: { ...claim, respond } }))
     return reply.code(statusCode).send(body)
   } catch (err) {
-    // The same key raced in from elsewhere and committed first: answer as it did.
-    if (uniqueViolation(err)?.includes('idempotency_keys') && (await replay(db, reply, claim))) {
-      return reply
-    }
+    // The same key raced in from elsewhere and committed first: answer as it did. (Its commit
+    // may also be why this attempt failed, e.g. with no copy left, so look whatever the error.)
+    if (await replay(db, reply, claim)) return reply
     throw err
   }
 }

@@ -91,3 +91,14 @@ export function assertSelfOrStaff(request: FastifyRequest, userId: string): void
     throw new DomainError('FORBIDDEN', 'You may only see or change your own records')
   }
 }
+
+/**
+ * Route config of every password login: per client address, every attempt counts (so guessing
+ * costs as much as signing in), and one shared counter for all login routes (groupId), so a second
+ * login path does not double the attempts an attacker gets.
+ */
+export const loginRateLimit = (config: { LOGIN_MAX_PER_MINUTE: number }) => ({
+  max: config.LOGIN_MAX_PER_MINUTE,
+  timeWindow: 60_000,
+  groupId: 'login',
+})

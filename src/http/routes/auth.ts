@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { hashPassword, issueAccessToken, verifyLogin } from '../../auth/credentials.js'
@@ -8,7 +7,7 @@ import { DomainError } from '../../domain/errors.js'
 import { encodePosition } from '../../eventstore/position.js'
 import type { AppDeps } from '../deps.js'
 import { sendIdempotent } from '../idempotency.js'
-import { type AuthUser, currentUser } from '../plugins/auth.js'
+import { type AuthUser, currentUser, loginRateLimit } from '../plugins/auth.js'
 import { MinPositionQuery } from '../plugins/consistency.js'
 import { problems, Text, UserSchema, withPosition } from '../schemas.js'
 import { IdempotencyHeaders, meta } from './command-meta.js'
@@ -55,8 +54,7 @@ const respondRegistered = (r: RegisterResult) => ({
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { db } = deps.database
-  const { BCRYPT_COST, JWT_SECRET, ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } =
-    deps.config
+  const { BCRYPT_COST, ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } = deps.config
   const refreshPolicy = () => ({
     now: deps.commands.clock(),
     ttlSeconds: REFRESH_TOKEN_TTL_SECONDS,
@@ -91,12 +89,6 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
           validation: [{ instancePath: '/password', message: tooLong }],
         })
       }
-      // The idempotency record fingerprints the body with a fast hash: with the password in clear
-      // it would be an offline guessing oracle that skips bcrypt, so a keyed digest stands in.
-      request.body = {
-        ...request.body,
-        password: createHmac('sha256', JWT_SECRET).update(password).digest('base64url'),
-      }
       return sendIdempotent(db, request, reply, respondRegistered, async (options) =>
         registerUser(
           deps.commands,
@@ -118,8 +110,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     {
       config: {
         auth: 'anyone',
-        // Per client address; every attempt counts, so guessing costs the same as signing in.
-        rateLimit: { max: deps.config.LOGIN_MAX_PER_MINUTE, timeWindow: 60_000 },
+        rateLimit: loginRateLimit(deps.config),
       },
       schema: {
         tags: ['accounts'],

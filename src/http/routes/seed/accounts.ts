@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { hashPassword, issueAccessToken, verifyLogin } from '../../../auth/credentials.js'
 import { registerUser } from '../../../commands/accounts.js'
-import type { Config } from '../../../config.js'
 import { DomainError } from '../../../domain/errors.js'
 import type { AppDeps } from '../../deps.js'
+import { loginRateLimit } from '../../plugins/auth.js'
 import { problem } from '../../problem.js'
 import { problems, Text } from '../../schemas.js'
 import { passwordTooLong, RegisterBody } from '../auth.js'
@@ -14,16 +14,6 @@ import { meta } from '../command-meta.js'
 const tags = ['seed-compatible']
 /** The rules of POST /api/auth/register. */
 const Registration = RegisterBody.properties
-
-/**
- * Route config of every password login. The shared groupId gives all login routes one counter
- * per client, so a second login path does not double the attempts an attacker gets.
- */
-export const loginRateLimit = (config: Pick<Config, 'LOGIN_MAX_PER_MINUTE'>) => ({
-  max: config.LOGIN_MAX_PER_MINUTE,
-  timeWindow: 60_000,
-  groupId: 'login',
-})
 
 const TokenResponse = Type.Object({
   token: Type.String({ description: 'an access token: send it as `Authorization: JWT <token>`' }),
