@@ -7,7 +7,7 @@ import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { START } from '../eventstore/position.js'
 import { countLogAfter } from '../eventstore/reader.js'
-import { type Progress, progressBar } from '../projector/progress-bar.js'
+import { progressBar } from '../projector/progress-bar.js'
 import {
   type ProjectionVerdict,
   type VerifyResult,
@@ -21,23 +21,18 @@ export async function verify(args: string[], config: Config): Promise<number> {
   const database = await openDatabase(config)
   try {
     await prepareDatabase(config, database)
-    const total = await countLogAfter(database.db, START)
-    const bars = new Map<string, Progress>()
-    const result = await verifyProjections(database.db, PROJECTIONS, {
-      onProgress: (p, n) => {
-        let bar = bars.get(p.name)
-        if (!bar) {
-          for (const b of bars.values()) b.stop()
-          bars.clear()
-          bar = progressBar({ label: `verify ${p.name}`, total, log: (l) => logger.info(l) })
-          bars.set(p.name, bar)
-        }
-        bar.tick(n)
-      },
-    })
-    for (const b of bars.values()) b.stop()
-    process.stdout.write(formatVerifyResult(result))
-    return result.ok ? 0 : 1
+    let ok = true
+    for (const p of PROJECTIONS) {
+      const total = await countLogAfter(database.db, START)
+      const bar = progressBar({ label: `verify ${p.name}`, total, log: (l) => logger.info(l) })
+      const result = await verifyProjections(database.db, [p], {
+        onProgress: (_, n) => bar.tick(n),
+      })
+      bar.stop()
+      process.stdout.write(formatVerifyResult(result))
+      ok &&= result.ok
+    }
+    return ok ? 0 : 1
   } finally {
     await database.close()
   }

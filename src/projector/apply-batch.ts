@@ -24,9 +24,31 @@ export class CheckpointConflictError extends Error {
   override name = 'CheckpointConflictError'
 }
 
+const lockKey = (schema: string) => sql`hashtext(${`projection:${schema}`})`
+
 /** Held until the transaction ends; taken by every writer of a projection schema. */
 export async function lockProjection(trx: Transaction<DB>, schema: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext(${`projection:${schema}`}))`.execute(trx)
+  await sql`SELECT pg_advisory_xact_lock(${lockKey(schema)})`.execute(trx)
+}
+
+/**
+ * The same lock, held by one session across `fn` (several transactions, or none): for a long
+ * read (verify's comparison) that must not keep a write transaction open, since an open
+ * transaction id holds back every reader of the log.
+ */
+export function withProjectionLocked<T>(
+  db: Kysely<DB>,
+  schema: string,
+  fn: (conn: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${lockKey(schema)})`.execute(conn)
+    try {
+      return await fn(conn)
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${lockKey(schema)})`.execute(conn)
+    }
+  })
 }
 
 export async function readCheckpoint(db: Kysely<DB>, schema: string): Promise<Position> {

@@ -35,7 +35,7 @@ export function progressBar(options: ProgressOptions): Progress {
   const line = () => {
     const seconds = Math.max((now() - started) / 1000, 0.001)
     const rate = done / seconds
-    const left = rate > 0 ? (total - done) / rate : Number.NaN
+    const left = done >= total ? 0 : rate > 0 ? (total - done) / rate : Number.NaN
     const pct = total > 0 ? Math.floor((100 * done) / total) : 100
     return { pct, text: `${done}/${total} events, ${Math.round(rate)}/s, ${duration(left)} left` }
   }

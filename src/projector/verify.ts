@@ -1,10 +1,10 @@
 // `verify`: every projection rebuilt from the log into a scratch schema and compared with the live
 // one at the same checkpoint, table by table, with EXCEPT ALL both ways (duplicates count).
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { DB } from '../db/tables.js'
 import { comparePositions, encodePosition } from '../eventstore/position.js'
-import { lockProjection, readCheckpoint } from './apply-batch.js'
+import { readCheckpoint, withProjectionLocked } from './apply-batch.js'
 import type { Projection } from './projection.js'
 import {
   catchUpIn,
@@ -73,24 +73,30 @@ async function verifyOne(
     })
     const deadline = Date.now() + (options.lagDeadlineMs ?? 10_000)
     for (;;) {
-      const verdict = await db.transaction().execute(async (trx): Promise<ProjectionVerdict> => {
-        // The live read model cannot move while we hold its lock: both sides stand still.
-        await lockProjection(trx, projection.schema)
-        const live = await readCheckpoint(trx, projection.schema)
-        const position = encodePosition(live)
-        const rebuilt = await readCheckpoint(trx, scratch)
-        if (comparePositions(rebuilt, live) > 0) {
-          return { projection: projection.name, status: 'lagging', position, diffs: [] }
-        }
-        // Exactly to the live checkpoint: an event past it would be a difference of timing only.
-        const at = await catchUpIn(trx, projection, scratch, live, options.pageSize)
-        if (comparePositions(at, live) !== 0) {
-          throw new Error(`verify: ${projection.name} rebuild stopped at ${encodePosition(at)}`)
-        }
-        const diffs = await compareSchemas(trx, projection.schema, scratch)
-        const status = diffs.length ? 'different' : 'equal'
-        return { projection: projection.name, status, position, diffs }
-      })
+      const verdict = await withProjectionLocked(
+        db,
+        projection.schema,
+        async (conn): Promise<ProjectionVerdict> => {
+          // The live read model cannot move while we hold its lock: both sides stand still.
+          const live = await readCheckpoint(conn, projection.schema)
+          const position = encodePosition(live)
+          const rebuilt = await readCheckpoint(conn, scratch)
+          if (comparePositions(rebuilt, live) > 0) {
+            return { projection: projection.name, status: 'lagging', position, diffs: [] }
+          }
+          // Exactly to the live checkpoint: an event past it would be a difference of timing
+          // only. A short transaction; the comparison after it writes nothing.
+          const at = await conn
+            .transaction()
+            .execute((trx) => catchUpIn(trx, projection, scratch, live, options.pageSize))
+          if (comparePositions(at, live) !== 0) {
+            throw new Error(`verify: ${projection.name} rebuild stopped at ${encodePosition(at)}`)
+          }
+          const diffs = await compareSchemas(conn, projection.schema, scratch)
+          const status = diffs.length ? 'different' : 'equal'
+          return { projection: projection.name, status, position, diffs }
+        },
+      )
       // Lagging: let its workers catch up to the rebuild (outside the lock), up to the deadline.
       if (verdict.status !== 'lagging' || Date.now() >= deadline) return verdict
       await sleep(options.pollMs ?? 200)
@@ -102,12 +108,12 @@ async function verifyOne(
 
 /** Every table but the checkpoint, compared both ways; only the tables that differ. */
 export async function compareSchemas(
-  trx: Transaction<DB>,
+  db: Kysely<DB>,
   live: string,
   rebuild: string,
 ): Promise<TableDiff[]> {
-  const liveTables = await columnsByTable(trx, live)
-  const rebuildTables = await columnsByTable(trx, rebuild)
+  const liveTables = await columnsByTable(db, live)
+  const rebuildTables = await columnsByTable(db, rebuild)
   const names = [...new Set([...liveTables.keys(), ...rebuildTables.keys()])].sort()
   const diffs: TableDiff[] = []
   for (const table of names) {
@@ -126,8 +132,8 @@ export async function compareSchemas(
     } else if (l.join() !== r.join()) {
       diffs.push({ ...empty, problem: `columns differ: live (${l}) rebuild (${r})` })
     } else {
-      const onlyInLive = await except(trx, [live, rebuild], table, l)
-      const onlyInRebuild = await except(trx, [rebuild, live], table, l)
+      const onlyInLive = await except(db, [live, rebuild], table, l)
+      const onlyInRebuild = await except(db, [rebuild, live], table, l)
       if (onlyInLive.count || onlyInRebuild.count) {
         diffs.push({
           table,
@@ -142,16 +148,13 @@ export async function compareSchemas(
   return diffs
 }
 
-async function columnsByTable(
-  trx: Transaction<DB>,
-  schema: string,
-): Promise<Map<string, string[]>> {
+async function columnsByTable(db: Kysely<DB>, schema: string): Promise<Map<string, string[]>> {
   const { rows } = await sql<{ table_name: string; column_name: string }>`
     SELECT c.table_name, c.column_name
       FROM information_schema.columns c
       JOIN information_schema.tables t USING (table_schema, table_name)
      WHERE c.table_schema = ${schema} AND t.table_type = 'BASE TABLE'
-     ORDER BY c.table_name, c.column_name`.execute(trx)
+     ORDER BY c.table_name, c.column_name`.execute(db)
   const out = new Map<string, string[]>()
   for (const r of rows) out.set(r.table_name, [...(out.get(r.table_name) ?? []), r.column_name])
   return out
@@ -159,15 +162,15 @@ async function columnsByTable(
 
 /** Rows of `a.table` not in `b.table`, counting duplicates: the first MAX_ROWS and how many. */
 async function except(
-  trx: Transaction<DB>,
+  db: Kysely<DB>,
   [a, b]: [string, string],
   table: string,
   columns: string[],
 ): Promise<{ rows: Row[]; count: number }> {
   const cols = sql.join(columns.map((c) => sql.id(c)))
   const diff = sql`SELECT ${cols} FROM ${sql.id(a, table)} EXCEPT ALL SELECT ${cols} FROM ${sql.id(b, table)}`
-  const rows = await sql<Row>`SELECT * FROM (${diff}) d ORDER BY 1 LIMIT ${MAX_ROWS}`.execute(trx)
+  const rows = await sql<Row>`SELECT * FROM (${diff}) d ORDER BY 1 LIMIT ${MAX_ROWS}`.execute(db)
   if (rows.rows.length < MAX_ROWS) return { rows: rows.rows, count: rows.rows.length }
-  const count = await sql<{ n: number }>`SELECT count(*) AS n FROM (${diff}) d`.execute(trx)
+  const count = await sql<{ n: number }>`SELECT count(*) AS n FROM (${diff}) d`.execute(db)
   return { rows: rows.rows, count: count.rows[0]!.n }
 }

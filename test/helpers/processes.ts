@@ -26,12 +26,20 @@ function track(t: Test, child: ChildProcess): Child {
   child.stderr?.on('data', (d) => {
     out = (out + d).slice(-20_000)
   })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  let killed = false
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      // A child that ends on its own is news: show what it said.
+      if (!killed) t.comment(`${child.spawnargs.slice(1).join(' ')} exited with ${code}:\n${out}`)
+      resolve(code)
+    }),
+  )
   const handle: Child = {
     process: child,
     exited,
     output: () => out,
     async kill(signal = 'SIGTERM') {
+      killed = true
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       return exited
     },

@@ -1,19 +1,10 @@
 import t from 'tap'
+import type { AuditRecord } from '../../src/audit/export.js'
 import { START } from '../../src/eventstore/position.js'
 import { readLog } from '../../src/eventstore/reader.js'
 import { forEachApp } from '../helpers/app.js'
 
-interface Rec {
-  position: string
-  streamId: string
-  version: number
-  type: string
-  data: unknown
-  metadata: Record<string, unknown>
-  recordedAt: string
-}
-
-const ndjson = (body: string): Rec[] =>
+const ndjson = (body: string): AuditRecord[] =>
   body
     .split('\n')
     .filter(Boolean)
