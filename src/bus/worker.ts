@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js'
 import { applyBatch, StreamGapError } from '../projector/apply-batch.js'
 import type { ProjectionProgress } from '../projector/progress.js'
 import type { Projection } from '../projector/projection.js'
+import { inLogOrder } from './in-order.js'
 import { decodeEvent } from './message.js'
 import { type BusNames, manager, type NatsConnection } from './nats.js'
 
@@ -28,6 +29,8 @@ export class ProjectionWorker {
   private stopConsuming: (() => Promise<void>) | undefined
   failure: Error | undefined
   applied = 0
+  /** batches NATS delivered out of order, taken from the log instead */
+  filledFromLog = 0
   private commits = 0
 
   constructor(
@@ -110,11 +113,13 @@ export class ProjectionWorker {
       }
       const batch = this.queue.splice(0, limit)
       try {
-        const position = await applyBatch(
+        const { events, filled } = await inLogOrder(
           this.database.db,
           this.projection,
           batch.map((m) => decodeEvent(m.data)),
         )
+        if (filled) this.filledFromLog++
+        const position = await applyBatch(this.database.db, this.projection, events)
         if (this.options.exitAfterCommits && ++this.commits >= this.options.exitAfterCommits) {
           process.exit(86)
         }

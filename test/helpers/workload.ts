@@ -44,7 +44,7 @@ async function newBook(deps: CommandDeps): Promise<string> {
       author: 'Anon',
       description: '',
       type: types[Math.floor(Math.random() * 3)]!,
-      copies: 3,
+      copies: 10,
     },
     {},
   )
@@ -90,7 +90,7 @@ export async function runWorkload(
             { userId: user, amountCents: 500 + (n % 1000), reference: null },
             {},
           )
-        } else if (roll < 0.5 && mine.length > 0) {
+        } else if (roll < 0.6 && mine.length > 0) {
           const rentalId = mine.shift()!
           await returnBook(deps, { rentalId, actor: { userId: user, role: 'user' } }, {})
         } else {

@@ -1,0 +1,45 @@
+// JetStream delivers a durable consumer's messages in stream order, except that redeliveries (an
+// ack that never came, a nak) can arrive twice or after newer messages. A projection must apply
+// the log in order, exactly once, so each delivered batch is checked against the log: when it is
+// exactly the log's next events after the checkpoint it is applied as delivered; otherwise the
+// events up to the last one delivered are taken from the log itself, the source of truth, and the
+// late messages are skipped as already applied when they come.
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/tables.js'
+import { comparePositions } from '../eventstore/position.js'
+import { readLog, readLogFrom, type StoredEvent } from '../eventstore/reader.js'
+import { readCheckpoint } from '../projector/apply-batch.js'
+import type { Projection } from '../projector/projection.js'
+
+export interface InOrderBatch {
+  events: StoredEvent[]
+  /** true when the batch had to be taken from the log (NATS delivered out of order) */
+  filled: boolean
+}
+
+export async function inLogOrder(
+  db: Kysely<DB>,
+  projection: Projection,
+  delivered: readonly StoredEvent[],
+): Promise<InOrderBatch> {
+  const from = await readCheckpoint(db, projection.schema)
+  const byPosition = new Map<string, StoredEvent>()
+  for (const e of delivered) {
+    if (comparePositions(e.position, from) > 0) byPosition.set(e.token, e)
+  }
+  const fresh = [...byPosition.values()].sort((a, b) => comparePositions(a.position, b.position))
+  if (fresh.length === 0) return { events: [], filled: false }
+  const next = await readLog(db, { after: from, limit: fresh.length })
+  if (next.length === fresh.length && next.every((e, i) => e.eventId === fresh[i]!.eventId)) {
+    return { events: fresh, filled: false }
+  }
+  const until = fresh[fresh.length - 1]!.position
+  const events: StoredEvent[] = []
+  for await (const page of readLogFrom(db, from, 1000)) {
+    for (const e of page) {
+      if (comparePositions(e.position, until) > 0) return { events, filled: true }
+      events.push(e)
+    }
+  }
+  return { events, filled: true }
+}
