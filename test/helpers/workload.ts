@@ -14,6 +14,8 @@ import { appendToStreams } from '../../src/eventstore/append.js'
 export interface Population {
   users: string[]
   books: string[]
+  /** user -> their open rentals, kept across runs */
+  open: Map<string, string[]>
 }
 
 export async function populate(
@@ -21,7 +23,7 @@ export async function populate(
   users: number,
   books: number,
 ): Promise<Population> {
-  const pop: Population = { users: [], books: [] }
+  const pop: Population = { users: [], books: [], open: new Map() }
   for (let i = 0; i < users; i++) {
     const name = `load-${i}-${randomUUID().slice(0, 6)}`
     const { user } = await registerUser(
@@ -55,6 +57,7 @@ export interface WorkloadStats {
   attempted: number
   appended: number
   refused: number
+  refusedBy: Record<string, number>
   slow: number
 }
 
@@ -68,8 +71,8 @@ export async function runWorkload(
   clients = 16,
   onProgress?: (done: number) => void,
 ): Promise<WorkloadStats> {
-  const stats: WorkloadStats = { attempted: 0, appended: 0, refused: 0, slow: 0 }
-  const open = new Map<string, string[]>() // user -> open rental ids
+  const stats: WorkloadStats = { attempted: 0, appended: 0, refused: 0, refusedBy: {}, slow: 0 }
+  const open = pop.open
   let issued = 0
   const client = async (c: number) => {
     while (issued < commands) {
@@ -102,6 +105,7 @@ export async function runWorkload(
       } catch (err) {
         if (!(err instanceof DomainError)) throw err
         stats.refused++
+        stats.refusedBy[err.code] = (stats.refusedBy[err.code] ?? 0) + 1
       }
       onProgress?.(stats.attempted)
     }

@@ -89,7 +89,7 @@ t.test('faults during a mixed workload', { skip, timeout: 600_000 }, async (root
     })
     await Promise.all(pending)
     report.push(
-      `${name}: ${stats.attempted} commands in ${Date.now() - started} ms (${stats.appended} appended, ${stats.refused} refused, ${stats.slow} slow transactions)`,
+      `${name}: ${stats.attempted} commands in ${Date.now() - started} ms (${stats.appended} appended, ${stats.refused} refused ${JSON.stringify(stats.refusedBy)}, ${stats.slow} slow transactions)`,
     )
     t.equal(stats.attempted, COMMANDS_PER_PHASE, `${name}: every command was attempted`)
     t.ok(stats.appended > COMMANDS_PER_PHASE / 2, `${name}: most commands appended events`)
