@@ -27,6 +27,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('idempotencySecret', deps.config.JWT_SECRET)
+  // The API speaks JSON only: anything else is a 415, not a string for the validator to reject.
+  app.removeContentTypeParser('text/plain')
   await app.register(errorsPlugin)
   await app.register(helmet, {
     // Swagger UI needs its inline script and styles.

@@ -1,0 +1,267 @@
+// Every route of the API against every kind of caller: nobody, the owner of the resource, another
+// user, and staff. The table must cover every route the OpenAPI document lists.
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { forEachApp, type TestUser } from '../helpers/app.js'
+
+type Caller = 'anonymous' | 'owner' | 'other' | 'staff'
+const CALLERS: Caller[] = ['anonymous', 'owner', 'other', 'staff']
+
+interface Row {
+  method: 'GET' | 'POST' | 'PATCH'
+  /** the route as the OpenAPI document names it */
+  route: string
+  /** the request for one caller (fresh resources where a call consumes them) */
+  request: (
+    caller: Caller,
+  ) => Promise<{ url: string; payload?: object }> | { url: string; payload?: object }
+  expect: Record<Caller, number>
+}
+
+const all = (status: number) => ({ anonymous: status, owner: status, other: status, staff: status })
+const signedIn = (status: number) => ({
+  anonymous: 401,
+  owner: status,
+  other: status,
+  staff: status,
+})
+const ownerOrStaff = (status: number) => ({
+  anonymous: 401,
+  owner: status,
+  other: 403,
+  staff: status,
+})
+const staffOnly = (status: number) => ({ anonymous: 401, owner: 403, other: 403, staff: status })
+const fresh = () => `u${randomUUID().slice(0, 12)}`
+
+forEachApp(t, async (t, { app, user }) => {
+  const staff = await user('staff')
+  const owner = await user()
+  const other = await user()
+  const who: Record<Caller, TestUser | undefined> = { anonymous: undefined, owner, other, staff }
+
+  const book = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/books',
+      headers: staff.auth,
+      payload: { title: 'Matrix', author: 'A', description: '', type: 'regular', copies: 100 },
+    })
+  ).json()
+  const rentAsOwner = async () =>
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/api/rentals',
+        headers: owner.auth,
+        payload: { bookId: book.id },
+      })
+    ).json().id as string
+  const rental = await rentAsOwner()
+  const login = { username: owner.username, password: 'correct horse battery' }
+
+  const rows: Row[] = [
+    { method: 'GET', route: '/healthz', request: () => ({ url: '/healthz' }), expect: all(200) },
+    { method: 'GET', route: '/readyz', request: () => ({ url: '/readyz' }), expect: all(200) },
+    {
+      method: 'POST',
+      route: '/api/auth/register',
+      request: () => {
+        const n = fresh()
+        return {
+          url: '/api/auth/register',
+          payload: { username: n, email: `${n}@example.com`, password: 'long enough' },
+        }
+      },
+      expect: all(201),
+    },
+    {
+      method: 'POST',
+      route: '/api/auth/token',
+      request: () => ({ url: '/api/auth/token', payload: login }),
+      expect: all(200),
+    },
+    {
+      method: 'POST',
+      route: '/api/auth/refresh',
+      request: () => ({ url: '/api/auth/refresh', payload: { refreshToken: 'not-a-token' } }),
+      expect: all(401),
+    },
+    { method: 'GET', route: '/api/me', request: () => ({ url: '/api/me' }), expect: signedIn(200) },
+    {
+      method: 'GET',
+      route: '/api/books',
+      request: () => ({ url: '/api/books' }),
+      expect: all(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/books/{id}',
+      request: () => ({ url: `/api/books/${book.id}` }),
+      expect: all(200),
+    },
+    {
+      method: 'POST',
+      route: '/api/books',
+      request: () => ({
+        url: '/api/books',
+        payload: { title: fresh(), author: 'B', description: '', type: 'novel' },
+      }),
+      expect: staffOnly(201),
+    },
+    {
+      method: 'PATCH',
+      route: '/api/books/{id}',
+      request: () => ({ url: `/api/books/${book.id}`, payload: { description: fresh() } }),
+      expect: staffOnly(200),
+    },
+    {
+      method: 'POST',
+      route: '/api/rentals',
+      request: () => ({ url: '/api/rentals', payload: { bookId: book.id } }),
+      expect: signedIn(201),
+    },
+    {
+      method: 'POST',
+      route: '/api/rentals/{id}/return',
+      request: async () => ({ url: `/api/rentals/${await rentAsOwner()}/return` }),
+      expect: ownerOrStaff(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/rentals',
+      request: () => ({ url: `/api/rentals?userId=${owner.id}` }),
+      expect: ownerOrStaff(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/rentals/{id}',
+      request: () => ({ url: `/api/rentals/${rental}` }),
+      expect: ownerOrStaff(200),
+    },
+    {
+      method: 'POST',
+      route: '/api/payments',
+      request: () => ({ url: '/api/payments', payload: { amountCents: 100, userId: owner.id } }),
+      expect: ownerOrStaff(201),
+    },
+    {
+      method: 'GET',
+      route: '/api/users/{id}/balance',
+      request: () => ({ url: `/api/users/${owner.id}/balance` }),
+      expect: ownerOrStaff(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/me/balance',
+      request: () => ({ url: '/api/me/balance' }),
+      expect: signedIn(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/audit/events',
+      request: () => ({ url: '/api/audit/events' }),
+      expect: staffOnly(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/admin/projections',
+      request: () => ({ url: '/api/admin/projections' }),
+      expect: staffOnly(200),
+    },
+    {
+      method: 'POST',
+      route: '/api-token-auth/',
+      request: () => ({ url: '/api-token-auth/', payload: login }),
+      expect: all(200),
+    },
+    {
+      method: 'POST',
+      route: '/api/rest-auth/registration/',
+      request: () => {
+        const n = fresh()
+        return {
+          url: '/api/rest-auth/registration/',
+          payload: {
+            username: n,
+            email: `${n}@example.com`,
+            password1: 'long enough',
+            password2: 'long enough',
+          },
+        }
+      },
+      expect: all(201),
+    },
+    {
+      method: 'GET',
+      route: '/api/{version}/books/',
+      request: () => ({ url: '/api/v1/books/' }),
+      expect: all(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/{version}/book_rentals/',
+      request: () => ({ url: '/api/v2/book_rentals/' }),
+      expect: staffOnly(200),
+    },
+    {
+      method: 'POST',
+      route: '/api/{version}/book_rentals/create',
+      request: () => ({ url: '/api/v3/book_rentals/create', payload: { book: book.id } }),
+      expect: signedIn(201),
+    },
+    {
+      method: 'GET',
+      route: '/api/{version}/book_rentals/users/balance/{user_id}',
+      request: () => ({ url: `/api/v1/book_rentals/users/balance/${owner.id}` }),
+      expect: ownerOrStaff(200),
+    },
+  ]
+
+  await t.test('the table covers every documented route', async (t) => {
+    const doc = (await app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, unknown>>
+    }
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    )
+    const covered = rows.map((r) => `${r.method} ${r.route}`)
+    t.same(
+      documented.filter((r) => !covered.includes(r)),
+      [],
+      'no documented route is left out',
+    )
+    t.same(
+      covered.filter((r) => !documented.includes(r)),
+      [],
+      'no row names an unknown route',
+    )
+  })
+
+  for (const row of rows) {
+    await t.test(`${row.method} ${row.route}`, async (t) => {
+      for (const caller of CALLERS) {
+        const { url, payload } = await row.request(caller)
+        const headers = who[caller]?.auth
+        const res = await app.inject({
+          method: row.method,
+          url,
+          ...(headers && { headers }),
+          ...(payload && { payload }),
+        })
+        t.equal(
+          res.statusCode,
+          row.expect[caller],
+          `${caller}: ${res.statusCode} ${res.statusCode >= 400 ? res.body.slice(0, 160) : ''}`,
+        )
+        if (res.statusCode >= 400) {
+          t.match(
+            res.headers['content-type'],
+            /^application\/problem\+json/,
+            `${caller}: problem+json`,
+          )
+        }
+      }
+    })
+  }
+})
