@@ -9,6 +9,7 @@ import {
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import type { Config } from '../config.js'
 import type { StoredEvent } from '../eventstore/reader.js'
+import { natsReconnects } from '../metrics.js'
 import { categoryOf } from '../projector/projection.js'
 
 export interface BusNames {
@@ -27,8 +28,8 @@ export function busNames(prefix: string): BusNames {
   }
 }
 
-export function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  const nc = await connect({
     servers: url,
     name,
     // Keep trying for ever: a NATS restart must not take the service down with it.
@@ -36,6 +37,10 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
   })
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'reconnect') natsReconnects.inc()
+  })()
+  return nc
 }
 
 const NANOS_PER_MS = 1_000_000

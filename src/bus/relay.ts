@@ -10,6 +10,7 @@ import { listen, type Unlisten } from '../db/listen.js'
 import type { Position } from '../eventstore/position.js'
 import { START } from '../eventstore/position.js'
 import { readLog, type StoredEvent } from '../eventstore/reader.js'
+import { relayPublished } from '../metrics.js'
 import { EVENTS_CHANNEL } from '../projector/in-process.js'
 import { leadership } from './leader.js'
 import { decodeEvent, encodeEvent } from './message.js'
@@ -138,6 +139,7 @@ export class Relay {
     const next = { position: events[events.length - 1]!.position, sequence: last.seq }
     await this.saveCursor(next)
     this.published += events.length
+    relayPublished.inc(events.length)
     return next
   }
 

@@ -4,6 +4,7 @@
 import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, jetstream } from '@nats-io/jetstream'
 import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
+import { projectionBatches } from '../metrics.js'
 import { applyBatch, StreamGapError } from '../projector/apply-batch.js'
 import type { ProjectionProgress } from '../projector/progress.js'
 import type { Projection } from '../projector/projection.js'
@@ -119,6 +120,7 @@ export class ProjectionWorker {
           batch.map((m) => decodeEvent(m.data)),
         )
         if (filled) this.filledFromLog++
+        projectionBatches.inc({ projection: this.projection.name, source: filled ? 'log' : 'nats' })
         const position = await applyBatch(this.database.db, this.projection, events)
         if (this.options.exitAfterCommits && ++this.commits >= this.options.exitAfterCommits) {
           process.exit(86)

@@ -34,6 +34,7 @@ export function registerUser(
   const userId = randomUUID()
   return executeCommand(
     deps,
+    'RegisterUser',
     async (trx, now) => {
       const taken = await trx
         .selectFrom('users')

@@ -82,6 +82,7 @@ export function addBook(
   const bookId = randomUUID()
   return executeCommand(
     deps,
+    'AddBook',
     async (trx, now) => {
       const book = await load(trx, bookStreamId(bookId), initialBookState)
       const { type: bookType, ...rest } = input
@@ -107,6 +108,7 @@ export function updateBook(
 ): Promise<BookResult> {
   return executeCommand(
     deps,
+    'UpdateBook',
     async (trx, now) => {
       const book = await load(trx, bookStreamId(bookId), initialBookState)
       const { copies, type, ...text } = input

@@ -7,6 +7,7 @@ import type { AccountLimits } from '../domain/account.js'
 import { DomainError } from '../domain/errors.js'
 import type { Plan } from '../domain/pricing.js'
 import { ConcurrencyError } from '../eventstore/errors.js'
+import { commandsTotal, concurrencyRetries } from '../metrics.js'
 
 export interface CommandDeps {
   db: Kysely<DB>
@@ -42,8 +43,25 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function executeCommand<R>(
   deps: CommandDeps,
+  command: string,
   body: (trx: Transaction<DB>, now: Date) => Promise<R>,
   options: CommandOptions<R> = {},
+): Promise<R> {
+  try {
+    const result = await attempts(deps, command, body, options)
+    commandsTotal.inc({ command, outcome: 'ok' })
+    return result
+  } catch (err) {
+    commandsTotal.inc({ command, outcome: err instanceof DomainError ? err.code : 'error' })
+    throw err
+  }
+}
+
+async function attempts<R>(
+  deps: CommandDeps,
+  command: string,
+  body: (trx: Transaction<DB>, now: Date) => Promise<R>,
+  options: CommandOptions<R>,
 ): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -73,6 +91,7 @@ export async function executeCommand<R>(
           `${err.streamId} kept changing under ${attempt} attempts; try again`,
         )
       }
+      concurrencyRetries.inc({ command })
       // Jittered backoff so that racing writers stop colliding in lockstep.
       await pause(Math.random() * attempt * 2)
     }

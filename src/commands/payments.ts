@@ -26,6 +26,7 @@ export function recordPayment(
   const paymentId = randomUUID()
   return executeCommand(
     deps,
+    'RecordPayment',
     async (trx, now) => {
       const account = await load(trx, accountStreamId(input.userId), initialAccountState)
       const events = decideAccount(

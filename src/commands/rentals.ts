@@ -39,6 +39,7 @@ export function rentBook(
   const plan = input.plan ?? deps.plan
   return executeCommand(
     deps,
+    'RentBook',
     async (trx, now) => {
       const book = await load(trx, bookStreamId(input.bookId), initialBookState)
       const account = await load(trx, accountStreamId(input.userId), initialAccountState)
@@ -85,6 +86,7 @@ export function returnBook(
 ): Promise<RentalResult> {
   return executeCommand(
     deps,
+    'ReturnBook',
     async (trx, now) => {
       const where = await trx
         .selectFrom('rental_streams')

@@ -1,6 +1,7 @@
 // The only code that writes events. See DESIGN.md, "Event store" and "Log order".
 import { sql, type Transaction } from 'kysely'
 import type { DB } from '../db/tables.js'
+import { eventsAppended } from '../metrics.js'
 import { ConcurrencyError, PartialDuplicateError } from './errors.js'
 import type { Position } from './position.js'
 
@@ -70,6 +71,7 @@ export async function appendToStreams(
     .values(rows)
     .returning(['global_position', sql<string>`transaction_id::text`.as('tx')])
     .execute()
+  eventsAppended.inc(inserted.length)
   const last = inserted.reduce((m, r) => (r.global_position > m.global_position ? r : m))
   return {
     position: { transactionId: BigInt(last.tx), globalPosition: last.global_position },

@@ -10,6 +10,7 @@ import type { AppDeps } from './deps.js'
 import { authPlugin } from './plugins/auth.js'
 import { consistencyPlugin } from './plugins/consistency.js'
 import { errorsPlugin } from './plugins/errors.js'
+import { metricsPlugin } from './plugins/metrics.js'
 import { ProblemSchema } from './problem.js'
 import { routes } from './routes/index.js'
 import { validatorCompiler } from './validation.js'
@@ -30,6 +31,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The API speaks JSON only: anything else is a 415, not a string for the validator to reject.
   app.removeContentTypeParser('text/plain')
   await app.register(errorsPlugin)
+  await app.register(metricsPlugin)
   await app.register(helmet, {
     // Swagger UI needs its inline script and styles.
     contentSecurityPolicy: {

@@ -17,6 +17,8 @@ export interface AppDeps {
     | 'MIN_POSITION_WAIT_MS'
     | 'LOG_LEVEL'
     | 'TRUST_PROXY'
+    | 'NATS_URL'
+    | 'NATS_PREFIX'
   > & { JWT_SECRET: string }
   database: Database
   commands: CommandDeps

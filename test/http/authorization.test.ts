@@ -63,6 +63,7 @@ forEachApp(t, async (t, { app, user }) => {
   const rows: Row[] = [
     { method: 'GET', route: '/healthz', request: () => ({ url: '/healthz' }), expect: all(200) },
     { method: 'GET', route: '/readyz', request: () => ({ url: '/readyz' }), expect: all(200) },
+    { method: 'GET', route: '/metrics', request: () => ({ url: '/metrics' }), expect: all(200) },
     {
       method: 'POST',
       route: '/api/auth/register',

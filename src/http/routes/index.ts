@@ -5,12 +5,14 @@ import { auditRoutes } from './audit.js'
 import { authRoutes } from './auth.js'
 import { bookRoutes } from './books.js'
 import { healthRoutes } from './health.js'
+import { metricsRoutes } from './metrics.js'
 import { paymentRoutes } from './payments.js'
 import { rentalRoutes } from './rentals.js'
 import { seedRoutes } from './seed/index.js'
 
 export const routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }>[] = [
   healthRoutes,
+  metricsRoutes,
   authRoutes,
   bookRoutes,
   rentalRoutes,
