@@ -1,5 +1,6 @@
 import type { Config } from '../config.js'
 import { createSuperuser } from './create-superuser.js'
+import { demoCatalogue } from './demo-catalogue.js'
 import { exportLog } from './export.js'
 import { migrate } from './migrate.js'
 import { project } from './project.js'
@@ -31,6 +32,10 @@ export const commands: Record<string, Command> = {
   'create-superuser': {
     summary: 'create a staff account (password from RENTAL_LEDGER_PASSWORD or a prompt)',
     run: createSuperuser,
+  },
+  'demo-catalogue': {
+    summary: 'add a few dozen real books of all three types, to try the API with',
+    run: demoCatalogue,
   },
   replay: {
     summary: 'rebuild read models from the event log and swap them in (--projection NAME)',
