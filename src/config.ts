@@ -70,7 +70,9 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Readonly<Static<typeof ConfigSchema>>
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
 
 type PropertyRule = { description?: string; anyOf?: { const: unknown }[] }
 

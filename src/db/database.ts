@@ -30,6 +30,15 @@ const pgTypes = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
+/** Closing twice (a test's teardown after an explicit close) is a no-op, not a hang. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined
+  return () => {
+    closing ??= close()
+    return closing
+  }
+}
+
 export function openPostgres(url: string, poolMax = 10): Database {
   // Bounds the cost of a forgotten transaction: the log reader cannot pass an open one (DESIGN.md).
   const pool = new pg.Pool({
@@ -41,7 +50,7 @@ export function openPostgres(url: string, poolMax = 10): Database {
   // An idle client's error (the server went away) must not crash the process; the next query fails.
   pool.on('error', () => {})
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
-  return { db, kind: 'postgres', pool, close: () => db.destroy() }
+  return { db, kind: 'postgres', pool, close: once(() => db.destroy()) }
 }
 
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
@@ -60,10 +69,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       db,
       kind: 'pglite',
       pglite,
-      close: async () => {
+      close: once(async () => {
         await db.destroy()
         lock?.release()
-      },
+      }),
     }
   } catch (err) {
     lock?.release()

@@ -25,8 +25,10 @@ export async function listen(
           if (n.channel === channel) onNotify(n.payload ?? '')
         })
         c.on('error', () => {
+          // Already given back by unlisten, or by an earlier error: nothing to release.
+          if (client !== c) return
+          client = undefined
           c.release(true)
-          if (client === c) client = undefined
           if (!stopped) setTimeout(() => void connect(), 500)
         })
         await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`)

@@ -7,7 +7,9 @@ export interface DirLock {
   release(): void
 }
 
-export class DirLockedError extends Error {}
+export class DirLockedError extends Error {
+  override name = 'DirLockedError'
+}
 
 function alive(pid: number): boolean {
   try {

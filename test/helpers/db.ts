@@ -2,10 +2,14 @@
 // in parallel processes and must not see each other's events), and an in-memory PGlite, so that
 // every integration test proves both modes run the same code.
 import { randomBytes } from 'node:crypto'
+import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { type Database, openPglite, openPostgres } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
+import type { DB } from '../../src/db/tables.js'
+import { START } from '../../src/eventstore/position.js'
+import { readLog, type StoredEvent } from '../../src/eventstore/reader.js'
 
 export const ADMIN_URL =
   process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -72,4 +76,21 @@ export async function forEachBackend(
     await body(t, await openTestDatabase(t, 'postgres'), 'postgres')
   })
   await t.test('on PGlite', async (t) => body(t, await openTestDatabase(t, 'pglite'), 'pglite'))
+}
+
+/**
+ * The whole log once every committed event is readable. The reader's xid gate is cluster-wide, so
+ * a transaction in another test's database can hold back events this test has already committed.
+ */
+export async function settledLog(db: Kysely<DB>, deadlineMs = 20_000): Promise<StoredEvent[]> {
+  const start = Date.now()
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM events`.execute(db)
+    const log = await readLog(db, { after: START, limit: 1_000_000 })
+    if (log.length === rows[0]!.n) return log
+    if (Date.now() - start > deadlineMs) {
+      throw new Error(`only ${log.length} of ${rows[0]!.n} events readable after ${deadlineMs} ms`)
+    }
+    await new Promise((r) => setTimeout(r, 20))
+  }
 }

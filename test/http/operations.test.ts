@@ -48,7 +48,11 @@ forEachApp(t, async (t, { app, user }) => {
     t.match(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer' })
     const post = doc.paths['/api/books'].post
     t.same(post.security, [{ bearerAuth: [] }], 'secured routes say so')
-    t.match(post.requestBody.content['application/json'].example, { title: String }, 'with an example')
+    t.match(
+      post.requestBody.content['application/json'].example,
+      { title: String },
+      'with an example',
+    )
     t.ok(doc.paths['/api/books'].get.security === undefined, 'public routes need no token')
     t.ok(post.responses['409'], 'error responses are documented')
     const ui = await app.inject({ url: '/docs/' })

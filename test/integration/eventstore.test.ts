@@ -13,7 +13,7 @@ import {
   XidHorizonError,
 } from '../../src/eventstore/index.js'
 import { loadStream } from '../../src/eventstore/streams.js'
-import { forEachBackend } from '../helpers/db.js'
+import { forEachBackend, settledLog } from '../helpers/db.js'
 import { deferred } from '../helpers/deferred.js'
 
 const ev = (type = 'Tested', data: unknown = {}): NewEvent => ({
@@ -30,7 +30,7 @@ async function append(d: Database, streamId: string, expectedVersion: number, ev
     )
 }
 
-const readAll = async (d: Database) => readLog(d.db, { after: START, limit: 10_000 })
+const readAll = (d: Database) => settledLog(d.db)
 
 forEachBackend(t, async (t, d, backend) => {
   await t.test('appends get consecutive stream versions and readable positions', async (t) => {
@@ -177,6 +177,7 @@ forEachBackend(t, async (t, d, backend) => {
     )
     releaseA.resolve()
     await a
+    await settledLog(d.db)
     const next = await readLog(d.db, { after: bEvent!.position, limit: 10 })
     t.same(
       next.map((e) => e.type),

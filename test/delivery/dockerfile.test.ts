@@ -1,0 +1,85 @@
+// The Dockerfile, read without a Docker engine (CI builds it for real): a build stage that compiles,
+// a runtime stage with production dependencies only, the compiled JavaScript, a non-root user,
+// NODE_ENV=production, a health check on /healthz, and settings src/config.ts knows.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { ConfigSchema } from '../../src/config.js'
+import { root } from './tools.js'
+
+interface Instruction {
+  keyword: string
+  args: string
+}
+
+/** Stages of a Dockerfile: continuation lines joined, comments dropped. */
+function stages(text: string): Instruction[][] {
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+  const out: Instruction[][] = []
+  for (const line of lines) {
+    const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? []
+    const instruction = { keyword: keyword.toUpperCase(), args }
+    if (instruction.keyword === 'FROM') out.push([])
+    out.at(-1)?.push(instruction)
+  }
+  return out
+}
+
+const all = stages(readFileSync(join(root, 'Dockerfile'), 'utf8'))
+const runtime = all.at(-1) ?? []
+const build = all.find((s) => s.some((i) => i.keyword === 'RUN' && /npm run build/.test(i.args)))
+const args = (stage: Instruction[], keyword: string) =>
+  stage.filter((i) => i.keyword === keyword).map((i) => i.args)
+
+t.test(
+  'multi-stage: the build compiles, the runtime installs production dependencies',
+  async (t) => {
+    t.ok(all.length >= 2, 'at least two stages')
+    t.ok(build && build !== runtime, 'a build stage runs npm run build')
+    t.ok(build && args(build, 'RUN').some((a) => /\bnpm ci\b/.test(a)))
+    t.ok(
+      args(runtime, 'RUN').some((a) => /\bnpm ci\b.*--omit=dev/.test(a)),
+      'npm ci --omit=dev in the runtime',
+    )
+    t.ok(
+      args(runtime, 'COPY').some((a) => /--from=build\b.*\bdist\b/.test(a)),
+      'the runtime takes the compiled dist/ from the build stage',
+    )
+    t.notOk(
+      args(runtime, 'COPY').some((a) => /^(--\S+\s+)*(src|migrations|projections)\b/.test(a)),
+      'no TypeScript sources in the runtime',
+    )
+  },
+)
+
+t.test('the build copies every folder tsconfig.build.json compiles', async (t) => {
+  const { include } = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as {
+    include: string[]
+  }
+  const copied = args(build ?? [], 'COPY').map((a) => a.split(/\s+/)[0])
+  for (const dir of include) t.ok(copied.includes(dir), `COPY ${dir}`)
+})
+
+t.test('runtime: non-root, production, health check, one entry point', async (t) => {
+  const user = args(runtime, 'USER').at(-1)
+  t.ok(user, 'a USER is set')
+  t.notMatch(user, /^(root|0)(:|$)/, 'and it is not root')
+  t.match(user, /^\d+(:\d+)?$/, 'numeric, so Kubernetes can verify runAsNonRoot')
+  const env = Object.fromEntries(
+    args(runtime, 'ENV').flatMap((a) => [...a.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]])),
+  )
+  t.equal(env.NODE_ENV, 'production')
+  for (const name of Object.keys(env)) t.ok(name in ConfigSchema.properties, `ENV ${name} is known`)
+  t.match(args(runtime, 'HEALTHCHECK').at(-1), /fetch\(.*\/healthz/, 'HEALTHCHECK asks /healthz')
+  t.same(JSON.parse(args(runtime, 'ENTRYPOINT').at(-1) ?? 'null'), ['node', 'bin/rental-ledger.js'])
+  t.same(JSON.parse(args(runtime, 'CMD').at(-1) ?? 'null'), ['serve'])
+})
+
+t.test('.dockerignore keeps local state out of the build context', async (t) => {
+  const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split(/\r?\n/)
+  for (const p of ['node_modules', 'dist', '.git', 'data']) t.ok(ignored.includes(p), p)
+})
