@@ -1,42 +1,21 @@
 // Pure: what each book event does to the read model's row. No SQL here.
 import type { BookEvent } from '../../src/domain/events.js'
-import type { BookType } from '../../src/domain/pricing.js'
+
+type Data<T extends BookEvent['type']> = Extract<BookEvent, { type: T }>['data']
 
 export type BookRowChange =
-  | {
-      kind: 'insert'
-      row: {
-        bookId: string
-        title: string
-        author: string
-        description: string
-        bookType: BookType
-        copies: number
-        addedAt: string
-      }
-    }
+  | { kind: 'insert'; row: Data<'BookAdded'> }
   | {
       kind: 'update'
       bookId: string
-      set: {
-        title?: string
-        author?: string
-        description?: string
-        bookType?: BookType
-        copies?: number
-      }
+      set: Omit<Data<'BookUpdated'>, 'bookId' | 'updatedAt'> & { copies?: number }
     }
   | { kind: 'out'; bookId: string; delta: 1 | -1 }
 
 export function evolve(event: BookEvent): BookRowChange {
   switch (event.type) {
-    case 'BookAdded': {
-      const { bookId, title, author, description, bookType, copies, addedAt } = event.data
-      return {
-        kind: 'insert',
-        row: { bookId, title, author, description, bookType, copies, addedAt },
-      }
-    }
+    case 'BookAdded':
+      return { kind: 'insert', row: event.data }
     case 'BookUpdated': {
       const { bookId, updatedAt: _at, ...set } = event.data
       return { kind: 'update', bookId, set }

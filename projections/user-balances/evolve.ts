@@ -1,37 +1,16 @@
 // Pure: what each account event does to the balances read model (accounts, rentals, payments).
 import type { AccountEvent } from '../../src/domain/events.js'
-import type { BookType, Plan } from '../../src/domain/pricing.js'
+
+type Data<T extends AccountEvent['type']> = Extract<AccountEvent, { type: T }>['data']
 
 export type BalanceChange =
   | { kind: 'account'; userId: string }
-  | {
-      kind: 'rentalOpened'
-      rental: {
-        rentalId: string
-        userId: string
-        bookId: string
-        bookType: BookType
-        plan: Plan
-        rentedAt: string
-      }
-    }
-  | {
-      kind: 'rentalClosed'
-      rentalId: string
-      userId: string
-      returnedAt: string
-      chargeCents: number
-    }
-  | {
-      kind: 'payment'
-      payment: {
-        paymentId: string
-        userId: string
-        amountCents: number
-        reference: string | null
-        recordedAt: string
-      }
-    }
+  | { kind: 'rentalOpened'; rental: Data<'RentalOpened'> }
+  | ({ kind: 'rentalClosed' } & Pick<
+      Data<'RentalClosed'>,
+      'rentalId' | 'userId' | 'returnedAt' | 'chargeCents'
+    >)
+  | { kind: 'payment'; payment: Data<'PaymentRecorded'> }
 
 export function evolve(event: AccountEvent): BalanceChange {
   switch (event.type) {

@@ -3,28 +3,12 @@ import { rentBook } from '../../src/commands/rentals.js'
 import { encodePosition } from '../../src/eventstore/position.js'
 import { commandDeps } from '../../src/service.js'
 import { DAY, forEachApp, HOUR, type TestUser } from '../helpers/app.js'
+import { PRICE_TABLE } from '../helpers/price-table.js'
 
 type BookType = 'regular' | 'fiction' | 'novel'
 const TYPES: BookType[] = ['regular', 'fiction', 'novel']
 
-// API.md's Pricing table, in cents, for rentals of 1 to 6 days: written out, not computed.
-const PRICES: Record<'v1' | 'v2' | 'v3', Record<BookType, number[]>> = {
-  v1: {
-    regular: [100, 200, 300, 400, 500, 600],
-    fiction: [100, 200, 300, 400, 500, 600],
-    novel: [100, 200, 300, 400, 500, 600],
-  },
-  v2: {
-    regular: [150, 300, 450, 600, 750, 900],
-    fiction: [300, 600, 900, 1200, 1500, 1800],
-    novel: [150, 300, 450, 600, 750, 900],
-  },
-  v3: {
-    regular: [200, 400, 550, 700, 850, 1000],
-    fiction: [300, 600, 900, 1200, 1500, 1800],
-    novel: [450, 450, 450, 600, 750, 900],
-  },
-}
+const PRICES = PRICE_TABLE
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000'
 

@@ -8,31 +8,13 @@ import {
   priceCents,
   rentalDays,
 } from '../../../src/domain/index.js'
+import { PRICE_TABLE } from '../../helpers/price-table.js'
 
 const T0 = new Date('2026-03-01T09:30:00.000Z')
 const after = (ms: number): Date => new Date(T0.getTime() + ms)
 const SECOND = 1000
 
-// API.md's table, days 1..6, worked out by hand.
-const TABLE: Record<Plan, Record<BookType, number[]>> = {
-  v1: {
-    regular: [100, 200, 300, 400, 500, 600],
-    fiction: [100, 200, 300, 400, 500, 600],
-    novel: [100, 200, 300, 400, 500, 600],
-  },
-  v2: {
-    regular: [150, 300, 450, 600, 750, 900],
-    fiction: [300, 600, 900, 1200, 1500, 1800],
-    novel: [150, 300, 450, 600, 750, 900],
-  },
-  v3: {
-    // 200 per day for days 1-2, then 150 per day
-    regular: [200, 400, 550, 700, 850, 1000],
-    fiction: [300, 600, 900, 1200, 1500, 1800],
-    // 450 flat up to 3 days, then 150 for every day
-    novel: [450, 450, 450, 600, 750, 900],
-  },
-}
+const TABLE = PRICE_TABLE
 
 t.strictSame(PLANS, ['v1', 'v2', 'v3'])
 t.strictSame(BOOK_TYPES, ['regular', 'fiction', 'novel'])
