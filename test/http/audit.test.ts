@@ -1,8 +1,7 @@
 import t from 'tap'
 import type { AuditRecord } from '../../src/audit/export.js'
-import { START } from '../../src/eventstore/position.js'
-import { readLog } from '../../src/eventstore/reader.js'
 import { forEachApp } from '../helpers/app.js'
+import { settledLog } from '../helpers/db.js'
 
 const ndjson = (body: string): AuditRecord[] =>
   body
@@ -71,7 +70,7 @@ forEachApp(t, async (t, { app, user, database, service }) => {
     if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`)
   }
 
-  const logged = await readLog(database.db, { after: START, limit: 10_000 })
+  const logged = await settledLog(database.db)
   const exportAll = async (query = '') => {
     const res = await app.inject({ url: `/api/audit/events?${query}`, headers: staff.auth })
     if (res.statusCode !== 200) throw new Error(`export ?${query}: ${res.statusCode}`)
@@ -201,6 +200,7 @@ forEachApp(t, async (t, { app, user, database, service }) => {
       description: '',
       type: 'novel',
     })
+    await settledLog(database.db) // the xid gate is cluster-wide: wait until the event is readable
     const behind = await app.inject({ url: '/api/admin/projections', headers: staff.auth })
     t.same(
       behind
