@@ -190,8 +190,10 @@ forEachApp(t, async (t, { app, user, database, service, clock }, backend) => {
 
     if (backend === 'postgres') {
       // The command line, as an operator runs it, against this test's database.
+      // A clean environment: tap's coverage variables would make the child (run through tsx)
+      // report coverage of the same files under another transform, garbling the merged report.
       const env = {
-        ...process.env,
+        PATH: process.env.PATH ?? '',
         DATABASE_URL: database.pool!.options.connectionString!,
         LOG_LEVEL: 'silent',
         NODE_ENV: 'test' as const,
