@@ -3,13 +3,13 @@
 // batches (one transaction per batch), so the log holds exactly what the service would have written.
 import { randomUUID } from 'node:crypto'
 import type { Transaction } from 'kysely'
+import { hashPassword } from '../src/auth/credentials.js'
 import { registerUser } from '../src/commands/accounts.js'
 import { addBook } from '../src/commands/books.js'
 import type { CommandDeps } from '../src/commands/execute.js'
 import { appendFor, load } from '../src/commands/streams.js'
-import { hashPassword } from '../src/auth/credentials.js'
 import type { DB } from '../src/db/tables.js'
-import { type AccountState, decideAccount, evolveAccount, initialAccountState } from '../src/domain/account.js'
+import { decideAccount, evolveAccount, initialAccountState } from '../src/domain/account.js'
 import { type BookState, decideBook, evolveBook, initialBookState } from '../src/domain/book.js'
 import {
   type AccountEvent,
@@ -105,8 +105,6 @@ interface Decided {
   book: StreamAppend
   account: StreamAppend
   rentalIds: string[]
-  bookState: BookState
-  accountState: AccountState
 }
 
 const limits = { maxOpenRentals: 1_000, maxOwedCents: 100_000_000 }
@@ -149,8 +147,6 @@ async function decideRun(trx: Transaction<DB>, run: RentalRun): Promise<Decided>
     book: appendFor(book, bookEvents, evolveBook, SEED_META),
     account: appendFor(account, accountEvents, evolveAccount, SEED_META),
     rentalIds,
-    bookState: b,
-    accountState: a,
   }
 }
 
@@ -190,7 +186,7 @@ export async function appendRentalBatch(
 }
 
 /** Events per batch transaction: 4 per rental, well under the parameter limit per insert. */
-export const RENTALS_PER_BATCH = 1_000
+const RENTALS_PER_BATCH = 1_000
 
 /**
  * `rentals` returned rentals of one book, in batches of RENTALS_PER_BATCH, each batch by the next
@@ -243,7 +239,8 @@ export async function topUpLog(
         const pair = base + ((k * perBatch + j) % half)
         return { bookId: books[pair]!, userId: users[pair]!, rentals: perPair, start }
       })
-      appended += await appendRentalBatch(deps, runs)
+      const n = await appendRentalBatch(deps, runs)
+      appended += n
     }
   }
   await Promise.all([lane(0), lane(half)])

@@ -1,0 +1,114 @@
+// W4: rebuilding both projections from the log (src/projector/replay.ts, in this process), against
+// reading the same events through pg-cursor and doing nothing with them. Each rebuild is timed for
+// at most replayBoxS: the rate is the figure, and a box that ends early leaves the live read models
+// as they were (replay drops its scratch schema when interrupted).
+import { sql } from 'kysely'
+import pg from 'pg'
+import Cursor from 'pg-cursor'
+import { PROJECTIONS } from '../../projections/index.js'
+import { replayProjection } from '../../src/projector/replay.js'
+import type { Bench } from '../context.js'
+import { row, spread } from '../report.js'
+
+class BoxEnded extends Error {}
+
+export async function logSize(bench: Bench): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM events`.execute(
+    bench.database.db,
+  )
+  return rows[0]!.n
+}
+
+interface Timed {
+  events: number
+  seconds: number
+  finished: boolean
+}
+
+async function timedReplay(bench: Bench, index: number): Promise<Timed> {
+  const box = bench.opts.replayBoxS * 1000
+  const t0 = performance.now()
+  let events = 0
+  try {
+    await replayProjection(bench.database.db, PROJECTIONS[index]!, {
+      onProgress: (n) => {
+        events += n
+        if (performance.now() - t0 > box) throw new BoxEnded()
+      },
+    })
+    return { events, seconds: (performance.now() - t0) / 1000, finished: true }
+  } catch (err) {
+    if (!(err instanceof BoxEnded)) throw err
+    return { events, seconds: (performance.now() - t0) / 1000, finished: false }
+  }
+}
+
+/** The log in the reader's order and with its columns, 2,000 rows a read, discarded. */
+async function timedCursor(bench: Bench): Promise<Timed> {
+  const box = bench.opts.replayBoxS * 1000
+  const client = new pg.Client({ connectionString: bench.fresh.url })
+  await client.connect()
+  try {
+    const t0 = performance.now()
+    const cursor = client.query(
+      new Cursor(`
+        SELECT transaction_id::text AS tx, global_position, event_id, stream_id, stream_version,
+               type, data, metadata, recorded_at
+        FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id, global_position`),
+    )
+    let events = 0
+    for (;;) {
+      const rows = await cursor.read(2000)
+      events += rows.length
+      if (rows.length === 0) {
+        await cursor.close()
+        return { events, seconds: (performance.now() - t0) / 1000, finished: true }
+      }
+      if (performance.now() - t0 > box) {
+        await cursor.close()
+        return { events, seconds: (performance.now() - t0) / 1000, finished: false }
+      }
+    }
+  } finally {
+    await client.end()
+  }
+}
+
+const rate = (t: Timed) => t.events / t.seconds
+
+export async function w4Replay(bench: Bench): Promise<void> {
+  const size = await logSize(bench)
+  const both: number[] = []
+  const perProjection: Record<string, Timed[]> = {}
+  const cursor: Timed[] = []
+  for (let r = 0; r < bench.opts.replayReps; r++) {
+    // Rebuilding both reads the log once per projection: the log's events per second of the two
+    // rebuilds one after the other is 1 / (1/rate₁ + 1/rate₂).
+    let secondsPerEvent = 0
+    for (let i = 0; i < PROJECTIONS.length; i++) {
+      const t = await timedReplay(bench, i)
+      const name = PROJECTIONS[i]!.name
+      perProjection[name] = [...(perProjection[name] ?? []), t]
+      secondsPerEvent += 1 / rate(t)
+    }
+    both.push(1 / secondsPerEvent)
+    cursor.push(await timedCursor(bench))
+  }
+  const n = size.toLocaleString('en-US')
+  const boxed = Object.values(perProjection).some((ts) => ts.some((t) => !t.finished))
+  bench.rows.push(
+    row({
+      workload: 'W4 replay',
+      figure: `events/s rebuilding both projections, log of ${n} events`,
+      unit: '/s',
+      better: 'higher',
+      value: spread(both),
+      baseline: { what: 'pg-cursor read, discarded', value: spread(cursor.map(rate)) },
+      ...(boxed && {
+        note: `each rebuild timed for its first ${bench.opts.replayBoxS} s (rate over the events it applied)`,
+      }),
+    }),
+  )
+  bench.extra.W4 = { logEvents: size, perProjection, cursor }
+}
