@@ -15,6 +15,7 @@ import { catchUpIn, dropSchema, rebuildInto } from '../../src/projector/rebuild.
 import { replayProjection } from '../../src/projector/replay.js'
 import { verifyProjections } from '../../src/projector/verify.js'
 import { DAY, forEachApp } from '../helpers/app.js'
+import { settledLog } from '../helpers/db.js'
 
 const run = promisify(execFile)
 const bin = join(import.meta.dirname, '../../bin/rental-ledger.js')
@@ -247,6 +248,7 @@ forEachApp(t, async (t, { app, user, database, service, clock }, backend) => {
   await t.test('verify reports a live read model that stays behind', async (t) => {
     await service.feeder!.stop()
     await addBook('Never projected')
+    await settledLog(db) // the xid gate is cluster-wide: the rebuild must see the new event
     const result = await verifyProjections(db, PROJECTIONS, { lagDeadlineMs: 0 })
     t.equal(result.ok, false)
     t.same(
