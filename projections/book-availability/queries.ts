@@ -2,17 +2,10 @@
 import { type Kysely, sql } from 'kysely'
 import type { DB, ReadBooksTable } from '../../src/db/tables.js'
 import type { BookType } from '../../src/domain/pricing.js'
+import type { BookView as Book } from '../../src/domain/views.js'
 import { bookAvailability } from './apply.js'
 
-export interface Book {
-  id: string
-  title: string
-  author: string
-  description: string
-  type: BookType
-  copies: number
-  available: number
-}
+export type { BookView as Book } from '../../src/domain/views.js'
 
 type Row = Pick<ReadBooksTable, 'title' | 'author' | 'description' | 'copies' | 'copies_out'> & {
   book_id: string

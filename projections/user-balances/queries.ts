@@ -2,19 +2,11 @@
 import { type Kysely, sql } from 'kysely'
 import type { DB, ReadRentalsTable } from '../../src/db/tables.js'
 import { type Balance, type BalanceRental, computeBalance } from '../../src/domain/balance.js'
-import { chargeAt, type Plan } from '../../src/domain/pricing.js'
+import { chargeAt } from '../../src/domain/pricing.js'
+import type { RentalView as Rental } from '../../src/domain/views.js'
 import { userBalances } from './apply.js'
 
-export interface Rental {
-  id: string
-  bookId: string
-  userId: string
-  plan: Plan
-  rentedAt: string
-  returnedAt: string | null
-  /** The final charge once returned; while open, what it would cost if returned at `now`. */
-  chargeCents: number
-}
+export type { RentalView as Rental } from '../../src/domain/views.js'
 
 type Row = Pick<
   ReadRentalsTable,

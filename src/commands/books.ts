@@ -5,6 +5,7 @@ import { type BookState, decideBook, evolveBook, initialBookState } from '../dom
 import { DomainError } from '../domain/errors.js'
 import { bookStreamId } from '../domain/events.js'
 import type { BookType } from '../domain/pricing.js'
+import type { BookView } from '../domain/views.js'
 import type { EventMetadata } from '../eventstore/append.js'
 import { appendToStreams } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
@@ -16,15 +17,7 @@ import {
 } from './execute.js'
 import { appendFor, load, streamPosition } from './streams.js'
 
-export interface BookView {
-  id: string
-  title: string
-  author: string
-  description: string
-  type: BookType
-  copies: number
-  available: number
-}
+export type { BookView } from '../domain/views.js'
 
 export interface BookResult {
   book: BookView

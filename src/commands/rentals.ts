@@ -9,20 +9,13 @@ import { type BookState, decideBook, evolveBook, initialBookState } from '../dom
 import { DomainError } from '../domain/errors.js'
 import { accountStreamId, bookStreamId } from '../domain/events.js'
 import { chargeAt, type Plan } from '../domain/pricing.js'
+import type { RentalView } from '../domain/views.js'
 import { appendToStreams, type EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type Actor, type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
 import { appendFor, load } from './streams.js'
 
-export interface RentalView {
-  id: string
-  bookId: string
-  userId: string
-  plan: Plan
-  rentedAt: string
-  returnedAt: string | null
-  chargeCents: number
-}
+export type { RentalView } from '../domain/views.js'
 
 export interface RentalResult {
   rental: RentalView
