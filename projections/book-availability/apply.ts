@@ -1,10 +1,14 @@
 // SQL: the book-availability read model, one row per book with its copies and copies out.
+// A batch is folded in memory first (evolve.ts says what each event does), then written with at
+// most two set-based statements, whatever the number of events.
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { insertRecordset, recordset } from '../../src/db/recordset.js'
 import type { DB } from '../../src/db/tables.js'
 import type { BookEvent } from '../../src/domain/events.js'
+import type { BookType } from '../../src/domain/pricing.js'
 import type { StoredEvent } from '../../src/eventstore/reader.js'
 import type { Projection } from '../../src/projector/projection.js'
-import { evolve } from './evolve.js'
+import { type BookRowChange, evolve } from './evolve.js'
 
 async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
   await sql`
@@ -21,50 +25,115 @@ async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
   await sql`CREATE INDEX ON ${sql.id(schema, 'books')} (title, book_id)`.execute(db)
 }
 
-async function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
-  for (const e of events) {
-    const change = evolve(e as unknown as BookEvent)
+interface NewBook {
+  book_id: string
+  title: string
+  author: string
+  description: string
+  book_type: BookType
+  copies: number
+  copies_out: number
+  added_at: string
+}
+
+/** Changes to a book that existed before the batch: fields set (null: unchanged), copies out moved. */
+interface BookDelta {
+  book_id: string
+  title: string | null
+  author: string | null
+  description: string | null
+  book_type: BookType | null
+  copies: number | null
+  out_delta: number
+}
+
+const BOOK_FIELDS = {
+  book_id: 'uuid',
+  title: 'text',
+  author: 'text',
+  description: 'text',
+  book_type: 'text',
+  copies: 'integer',
+} as const
+const NEW_BOOK = { ...BOOK_FIELDS, copies_out: 'integer', added_at: 'timestamptz' } as const
+const BOOK_DELTA = { ...BOOK_FIELDS, out_delta: 'integer' } as const
+
+/** The batch's net effect: books it adds (in their final state) and changes to older books. */
+export function foldBooks(changes: readonly BookRowChange[]): {
+  added: NewBook[]
+  changed: BookDelta[]
+} {
+  const added = new Map<string, NewBook>()
+  const changed = new Map<string, BookDelta>()
+  const target = (bookId: string): NewBook | BookDelta => {
+    const row = added.get(bookId) ?? changed.get(bookId)
+    if (row) return row
+    const delta: BookDelta = {
+      book_id: bookId,
+      title: null,
+      author: null,
+      description: null,
+      book_type: null,
+      copies: null,
+      out_delta: 0,
+    }
+    changed.set(bookId, delta)
+    return delta
+  }
+  for (const change of changes) {
     switch (change.kind) {
       case 'insert': {
         const r = change.row
-        await db
-          .insertInto('books')
-          .values({
-            book_id: r.bookId,
-            title: r.title,
-            author: r.author,
-            description: r.description,
-            book_type: r.bookType,
-            copies: r.copies,
-            copies_out: 0,
-            added_at: r.addedAt,
-          })
-          .execute()
+        added.set(r.bookId, {
+          book_id: r.bookId,
+          title: r.title,
+          author: r.author,
+          description: r.description,
+          book_type: r.bookType,
+          copies: r.copies,
+          copies_out: 0,
+          added_at: r.addedAt,
+        })
         break
       }
       case 'update': {
+        const row = target(change.bookId)
         const { title, author, description, bookType, copies } = change.set
-        await db
-          .updateTable('books')
-          .set({
-            ...(title !== undefined && { title }),
-            ...(author !== undefined && { author }),
-            ...(description !== undefined && { description }),
-            ...(bookType !== undefined && { book_type: bookType }),
-            ...(copies !== undefined && { copies }),
-          })
-          .where('book_id', '=', change.bookId)
-          .execute()
+        if (title !== undefined) row.title = title
+        if (author !== undefined) row.author = author
+        if (description !== undefined) row.description = description
+        if (bookType !== undefined) row.book_type = bookType
+        if (copies !== undefined) row.copies = copies
         break
       }
-      case 'out':
-        await db
-          .updateTable('books')
-          .set({ copies_out: sql`copies_out + ${change.delta}` })
-          .where('book_id', '=', change.bookId)
-          .execute()
+      case 'out': {
+        const row = target(change.bookId)
+        if ('copies_out' in row) row.copies_out += change.delta
+        else row.out_delta += change.delta
         break
+      }
     }
+  }
+  return { added: [...added.values()], changed: [...changed.values()] }
+}
+
+async function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
+  const { added, changed } = foldBooks(events.map((e) => evolve(e as unknown as BookEvent)))
+  await insertRecordset(db, 'books', NEW_BOOK, added)
+  if (changed.length > 0) {
+    await db
+      .updateTable('books')
+      .from(recordset('x', BOOK_DELTA, changed))
+      .set((eb) => ({
+        title: eb.fn.coalesce('x.title', 'books.title'),
+        author: eb.fn.coalesce('x.author', 'books.author'),
+        description: eb.fn.coalesce('x.description', 'books.description'),
+        book_type: eb.fn.coalesce('x.book_type', 'books.book_type'),
+        copies: eb.fn.coalesce('x.copies', 'books.copies'),
+        copies_out: sql`books.copies_out + x.out_delta`,
+      }))
+      .whereRef('books.book_id', '=', 'x.book_id')
+      .execute()
   }
 }
 

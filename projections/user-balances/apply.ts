@@ -1,11 +1,13 @@
 // SQL: per user, running totals of posted charges and payments, and every rental and payment,
-// enough to answer a balance at any asOf and to list rentals.
+// enough to answer a balance at any asOf and to list rentals. A batch is folded in memory first
+// (evolve.ts says what each event does), then written with at most five set-based statements.
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { insertRecordset, recordset } from '../../src/db/recordset.js'
 import type { DB } from '../../src/db/tables.js'
 import type { AccountEvent } from '../../src/domain/events.js'
 import type { StoredEvent } from '../../src/eventstore/reader.js'
 import type { Projection } from '../../src/projector/projection.js'
-import { evolve } from './evolve.js'
+import { type BalanceChange, evolve } from './evolve.js'
 
 async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
   await sql`
@@ -44,75 +46,180 @@ async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
   await sql`CREATE INDEX ON ${sql.id(schema, 'payments')} (user_id, recorded_at)`.execute(db)
 }
 
-async function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
-  for (const e of events) {
-    const change = evolve(e as unknown as AccountEvent)
+interface NewRental {
+  rental_id: string
+  book_id: string
+  user_id: string
+  plan: string
+  book_type: string
+  rented_at: string
+  returned_at: string | null
+  charge_cents: number | null
+}
+interface ClosedRental {
+  rental_id: string
+  returned_at: string
+  charge_cents: number
+}
+interface NewPayment {
+  payment_id: string
+  user_id: string
+  amount_cents: number
+  reference: string | null
+  recorded_at: string
+}
+/** What the batch posts to an account: integer cents, and the latest posting time. */
+interface Posting {
+  user_id: string
+  charged_cents: number
+  paid_cents: number
+  last_posted_at: string | null
+}
+
+const NEW_RENTAL = {
+  rental_id: 'uuid',
+  book_id: 'uuid',
+  user_id: 'uuid',
+  plan: 'text',
+  book_type: 'text',
+  rented_at: 'timestamptz',
+  returned_at: 'timestamptz',
+  charge_cents: 'bigint',
+} as const
+const CLOSED_RENTAL = {
+  rental_id: 'uuid',
+  returned_at: 'timestamptz',
+  charge_cents: 'bigint',
+} as const
+const NEW_PAYMENT = {
+  payment_id: 'uuid',
+  user_id: 'uuid',
+  amount_cents: 'bigint',
+  reference: 'text',
+  recorded_at: 'timestamptz',
+} as const
+const POSTING = {
+  user_id: 'uuid',
+  charged_cents: 'bigint',
+  paid_cents: 'bigint',
+  last_posted_at: 'timestamptz',
+} as const
+
+/** The batch's net effect, table by table; rentals opened and closed within it are added closed. */
+export function foldBalances(changes: readonly BalanceChange[]) {
+  const accounts: { user_id: string }[] = []
+  const opened = new Map<string, NewRental>()
+  const closed: ClosedRental[] = []
+  const payments: NewPayment[] = []
+  const postings = new Map<string, Posting>()
+  const post = (
+    userId: string,
+    column: 'charged_cents' | 'paid_cents',
+    cents: number,
+    at: string,
+  ) => {
+    const p = postings.get(userId) ?? {
+      user_id: userId,
+      charged_cents: 0,
+      paid_cents: 0,
+      last_posted_at: at,
+    }
+    p[column] += cents
+    if (p.last_posted_at === null || Date.parse(at) > Date.parse(p.last_posted_at)) {
+      p.last_posted_at = at
+    }
+    postings.set(userId, p)
+  }
+  for (const change of changes) {
     switch (change.kind) {
       case 'account':
-        await db
-          .insertInto('accounts')
-          .values({ user_id: change.userId, charged_cents: 0, paid_cents: 0, last_posted_at: null })
-          .execute()
+        accounts.push({ user_id: change.userId })
         break
       case 'rentalOpened': {
         const r = change.rental
-        await db
-          .insertInto('rentals')
-          .values({
-            rental_id: r.rentalId,
-            book_id: r.bookId,
-            user_id: r.userId,
-            plan: r.plan,
-            book_type: r.bookType,
-            rented_at: r.rentedAt,
-            returned_at: null,
-            charge_cents: null,
-          })
-          .execute()
+        opened.set(r.rentalId, {
+          rental_id: r.rentalId,
+          book_id: r.bookId,
+          user_id: r.userId,
+          plan: r.plan,
+          book_type: r.bookType,
+          rented_at: r.rentedAt,
+          returned_at: null,
+          charge_cents: null,
+        })
         break
       }
-      case 'rentalClosed':
-        await db
-          .updateTable('rentals')
-          .set({ returned_at: change.returnedAt, charge_cents: change.chargeCents })
-          .where('rental_id', '=', change.rentalId)
-          .execute()
-        await post(db, change.userId, 'charged_cents', change.chargeCents, change.returnedAt)
+      case 'rentalClosed': {
+        const row = opened.get(change.rentalId)
+        if (row) {
+          row.returned_at = change.returnedAt
+          row.charge_cents = change.chargeCents
+        } else {
+          closed.push({
+            rental_id: change.rentalId,
+            returned_at: change.returnedAt,
+            charge_cents: change.chargeCents,
+          })
+        }
+        post(change.userId, 'charged_cents', change.chargeCents, change.returnedAt)
         break
+      }
       case 'payment': {
         const p = change.payment
-        await db
-          .insertInto('payments')
-          .values({
-            payment_id: p.paymentId,
-            user_id: p.userId,
-            amount_cents: p.amountCents,
-            reference: p.reference,
-            recorded_at: p.recordedAt,
-          })
-          .execute()
-        await post(db, p.userId, 'paid_cents', p.amountCents, p.recordedAt)
+        payments.push({
+          payment_id: p.paymentId,
+          user_id: p.userId,
+          amount_cents: p.amountCents,
+          reference: p.reference,
+          recorded_at: p.recordedAt,
+        })
+        post(p.userId, 'paid_cents', p.amountCents, p.recordedAt)
         break
       }
     }
   }
+  return {
+    accounts,
+    opened: [...opened.values()],
+    closed,
+    payments,
+    postings: [...postings.values()],
+  }
 }
 
-function post(
-  db: Transaction<DB> | Kysely<DB>,
-  userId: string,
-  column: 'charged_cents' | 'paid_cents',
-  cents: number,
-  at: string,
-) {
-  return db
-    .updateTable('accounts')
-    .set({
-      [column]: sql`${sql.ref(column)} + ${cents}`,
-      last_posted_at: sql`greatest(last_posted_at, ${at}::timestamptz)`,
-    })
-    .where('user_id', '=', userId)
-    .execute()
+async function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
+  const batch = foldBalances(events.map((e) => evolve(e as unknown as AccountEvent)))
+  await insertRecordset(
+    db,
+    'accounts',
+    POSTING,
+    batch.accounts.map((a) => ({ ...a, charged_cents: 0, paid_cents: 0, last_posted_at: null })),
+  )
+  await insertRecordset(db, 'rentals', NEW_RENTAL, batch.opened)
+  if (batch.closed.length > 0) {
+    await db
+      .updateTable('rentals')
+      .from(recordset('x', CLOSED_RENTAL, batch.closed))
+      .set((eb) => ({
+        returned_at: eb.ref('x.returned_at'),
+        charge_cents: eb.ref('x.charge_cents'),
+      }))
+      .whereRef('rentals.rental_id', '=', 'x.rental_id')
+      .execute()
+  }
+  await insertRecordset(db, 'payments', NEW_PAYMENT, batch.payments)
+  if (batch.postings.length > 0) {
+    await db
+      .updateTable('accounts')
+      .from(recordset('x', POSTING, batch.postings))
+      .set({
+        charged_cents: sql`accounts.charged_cents + x.charged_cents`,
+        paid_cents: sql`accounts.paid_cents + x.paid_cents`,
+        last_posted_at: sql`greatest(accounts.last_posted_at, x.last_posted_at)`,
+      })
+      .whereRef('accounts.user_id', '=', 'x.user_id')
+      .execute()
+  }
 }
 
 export const userBalances: Projection = {

@@ -13,7 +13,7 @@ import type { RentalView } from '../domain/views.js'
 import { appendToStreams, type EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type Actor, type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
-import { appendFor, load } from './streams.js'
+import { appendFor, loadAll } from './streams.js'
 
 export type { RentalView } from '../domain/views.js'
 
@@ -34,8 +34,11 @@ export function rentBook(
     deps,
     'RentBook',
     async (trx, now) => {
-      const book = await load(trx, bookStreamId(input.bookId), initialBookState)
-      const account = await load(trx, accountStreamId(input.userId), initialAccountState)
+      const [book, account] = await loadAll(
+        trx,
+        [bookStreamId(input.bookId), initialBookState],
+        [accountStreamId(input.userId), initialAccountState],
+      )
       const bookEvents = decideBook(
         { type: 'RentBook', rentalId, bookId: input.bookId, userId: input.userId, plan },
         book.state,
@@ -96,8 +99,11 @@ export function returnBook(
           `Rental ${input.rentalId} was already returned`,
         )
       }
-      const book = await load(trx, bookStreamId(where.book_id), initialBookState)
-      const account = await load(trx, accountStreamId(where.user_id), initialAccountState)
+      const [book, account] = await loadAll(
+        trx,
+        [bookStreamId(where.book_id), initialBookState],
+        [accountStreamId(where.user_id), initialAccountState],
+      )
       const bookEvents = decideBook(
         { type: 'ReturnBook', rentalId: input.rentalId, bookId: where.book_id },
         book.state,

@@ -4,7 +4,7 @@ import { sql, type Transaction } from 'kysely'
 import type { DB } from '../db/tables.js'
 import type { EventMetadata, NewEvent, StreamAppend } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
-import { loadStream } from '../eventstore/streams.js'
+import { loadStreams } from '../eventstore/streams.js'
 
 export interface Loaded<S> {
   streamId: string
@@ -17,8 +17,32 @@ export async function load<S>(
   streamId: string,
   initial: S,
 ): Promise<Loaded<S>> {
-  const snap = await loadStream<S>(trx, streamId)
-  return { streamId, version: snap.version, state: snap.state ?? initial }
+  const [loaded] = await loadAll(trx, [streamId, initial] as const)
+  return loaded
+}
+
+/** Both streams a command decides on (a book and an account), read in one query. */
+export async function loadAll<A, B>(
+  trx: Transaction<DB>,
+  a: readonly [string, A],
+  b: readonly [string, B],
+): Promise<[Loaded<A>, Loaded<B>]>
+export async function loadAll<A>(
+  trx: Transaction<DB>,
+  a: readonly [string, A],
+): Promise<[Loaded<A>]>
+export async function loadAll(
+  trx: Transaction<DB>,
+  ...specs: (readonly [string, unknown])[]
+): Promise<Loaded<unknown>[]> {
+  const snaps = await loadStreams(
+    trx,
+    specs.map(([id]) => id),
+  )
+  return specs.map(([streamId, initial]) => {
+    const snap = snaps.get(streamId)!
+    return { streamId, version: snap.version, state: snap.state ?? initial }
+  })
 }
 
 /** The append for `events` decided on `loaded`, carrying the state they lead to. */
@@ -41,6 +65,7 @@ export function appendFor<S, E extends { type: string; data: unknown }>(
       }),
     ),
     state: events.reduce(evolve, loaded.state),
+    callerChosenIds: eventIds.length > 0,
   }
 }
 

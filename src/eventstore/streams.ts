@@ -7,15 +7,30 @@ export interface StreamSnapshot<S> {
   state: S | null
 }
 
-/** The stream's version and decision state: one row, whatever the stream's length. */
+/** Each stream's version and decision state: one row a stream, whatever its length; one query. */
+export async function loadStreams(
+  db: Kysely<DB> | Transaction<DB>,
+  streamIds: readonly string[],
+): Promise<Map<string, StreamSnapshot<unknown>>> {
+  const rows = await db
+    .selectFrom('streams')
+    .select(['stream_id', 'version', 'state'])
+    .where('stream_id', 'in', streamIds)
+    .execute()
+  const found = new Map(rows.map((r) => [r.stream_id, r]))
+  return new Map(
+    streamIds.map((id) => {
+      const row = found.get(id)
+      return [id, row ? { version: row.version, state: row.state } : { version: 0, state: null }]
+    }),
+  )
+}
+
+/** One stream's version and decision state. */
 export async function loadStream<S>(
   db: Kysely<DB> | Transaction<DB>,
   streamId: string,
 ): Promise<StreamSnapshot<S>> {
-  const row = await db
-    .selectFrom('streams')
-    .select(['version', 'state'])
-    .where('stream_id', '=', streamId)
-    .executeTakeFirst()
-  return row ? { version: row.version, state: row.state as S } : { version: 0, state: null }
+  const snap = (await loadStreams(db, [streamId])).get(streamId)!
+  return snap as StreamSnapshot<S>
 }

@@ -22,11 +22,19 @@ const ev = (type = 'Tested', data: unknown = {}): NewEvent => ({
   data,
 })
 
-async function append(d: Database, streamId: string, expectedVersion: number, events: NewEvent[]) {
+async function append(
+  d: Database,
+  streamId: string,
+  expectedVersion: number,
+  events: NewEvent[],
+  callerChosenIds = false,
+) {
   return d.db
     .transaction()
     .execute((trx) =>
-      appendToStreams(trx, [{ streamId, expectedVersion, events, state: { n: events.length } }]),
+      appendToStreams(trx, [
+        { streamId, expectedVersion, events, state: { n: events.length }, callerChosenIds },
+      ]),
     )
 }
 
@@ -111,12 +119,14 @@ forEachBackend(t, async (t, d, backend) => {
     'a retried append with the same event ids is recognised, not repeated',
     async (t) => {
       const events = [ev('R1'), ev('R2')]
-      const first = await append(d, 'retry', 0, events)
-      const again = await append(d, 'retry', 0, events)
+      const first = await append(d, 'retry', 0, events, true)
+      const again = await append(d, 'retry', 0, events, true)
       t.equal(again.replayed, true)
       t.same(again.position, first.position, 'same position as the first append')
       t.equal((await readAll(d)).filter((e) => e.streamId === 'retry').length, 2)
-      await t.rejects(append(d, 'retry', 2, [events[0]!, ev()]), PartialDuplicateError)
+      await t.rejects(append(d, 'retry', 2, [events[0]!, ev()], true), PartialDuplicateError)
+      // Random ids are not looked up: the same ids again are a conflict, never a silent replay.
+      await t.rejects(append(d, 'retry', 0, events), ConcurrencyError)
     },
   )
 
