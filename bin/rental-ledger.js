@@ -10,7 +10,12 @@ const compiled = join(root, 'dist/src/cli/main.js')
 if (existsSync(compiled)) {
   await import(pathToFileURL(compiled).href)
 } else {
-  const { register } = await import('tsx/esm/api')
-  register()
+  const tsx = await import('tsx/esm/api').catch(() => {
+    process.stderr.write(
+      'rental-ledger: no compiled build (npm run build) and no tsx (a dev dependency) to run the sources\n',
+    )
+    process.exit(1)
+  })
+  tsx.register()
   await import(pathToFileURL(join(root, 'src/cli/main.ts')).href)
 }

@@ -1,14 +1,17 @@
 // `replay [--projection NAME]...`: rebuilds read models from the event log and swaps them in while
 // the API keeps serving the old tables; with a progress bar on a terminal, log lines otherwise.
 import { parseArgs } from 'node:util'
-import pino from 'pino'
+import type { Kysely } from 'kysely'
+import pino, { type Logger } from 'pino'
 import { PROJECTIONS } from '../../projections/index.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
+import type { DB } from '../db/tables.js'
 import { encodePosition, START } from '../eventstore/position.js'
 import { countLogAfter } from '../eventstore/reader.js'
 import { progressBar } from '../projector/progress-bar.js'
 import type { Projection } from '../projector/projection.js'
+import { sweepScratchSchemas } from '../projector/rebuild.js'
 import { replayProjection } from '../projector/replay.js'
 import { prepareDatabase } from '../service.js'
 
@@ -38,6 +41,7 @@ export async function replay(args: string[], config: Config): Promise<number> {
     await prepareDatabase(config, database)
     const db = database.db
     for (const p of selected) {
+      await sweepScratch(db, p, logger)
       // Every event moves every projection's checkpoint, so the whole log is the work to do.
       const total = await countLogAfter(db, START)
       const bar = progressBar({ label: `replay ${p.name}`, total, log: (l) => logger.info(l) })
@@ -51,5 +55,13 @@ export async function replay(args: string[], config: Config): Promise<number> {
     return 0
   } finally {
     await database.close()
+  }
+}
+
+/** Drops what killed replays and verifies left behind, and says so. */
+export async function sweepScratch(db: Kysely<DB>, p: Projection, logger: Logger): Promise<void> {
+  const dropped = await sweepScratchSchemas(db, p)
+  if (dropped.length > 0) {
+    logger.info({ schemas: dropped }, `${p.name}: dropped scratch schemas left by interrupted runs`)
   }
 }

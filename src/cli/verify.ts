@@ -14,6 +14,7 @@ import {
   verifyProjections,
 } from '../projector/verify.js'
 import { prepareDatabase } from '../service.js'
+import { sweepScratch } from './replay.js'
 
 export async function verify(args: string[], config: Config): Promise<number> {
   parseArgs({ args, options: {} })
@@ -23,6 +24,7 @@ export async function verify(args: string[], config: Config): Promise<number> {
     await prepareDatabase(config, database)
     let ok = true
     for (const p of PROJECTIONS) {
+      await sweepScratch(database.db, p, logger)
       const total = await countLogAfter(database.db, START)
       const bar = progressBar({ label: `verify ${p.name}`, total, log: (l) => logger.info(l) })
       const result = await verifyProjections(database.db, [p], {

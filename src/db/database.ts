@@ -39,6 +39,14 @@ function once(close: () => Promise<void>): () => Promise<void> {
   }
 }
 
+/**
+ * Embedded databases: one connection, opened by one process only (the data directory's lock
+ * file). Whatever such a database holds, this process holds alone, and a connection cannot be
+ * pinned while others are used (the dialect queues every other query behind it).
+ */
+const embedded = new WeakSet<Kysely<DB>>()
+export const isEmbedded = (db: Kysely<DB>): boolean => embedded.has(db)
+
 export function openPostgres(url: string, poolMax = 10): Database {
   // Bounds the cost of a forgotten transaction: the log reader cannot pass an open one (DESIGN.md).
   const pool = new pg.Pool({
@@ -65,6 +73,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   try {
     const pglite = await PGlite.create({ dataDir: dir, parsers: { [INT8_OID]: parseInt8 } })
     const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
+    embedded.add(db)
     return {
       db,
       kind: 'pglite',

@@ -4,7 +4,8 @@
 import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { type Kysely, type Migration, type MigrationResult, Migrator, sql } from 'kysely'
+import { type Kysely, type Migration, type MigrationResult, Migrator } from 'kysely'
+import { withSessionLock } from './session-lock.js'
 
 const MIGRATE_LOCK = 0x72_6c_6d_69 // 'rlmi'
 
@@ -31,22 +32,17 @@ export async function migrateToLatest(
   dir = migrationsDir,
 ): Promise<MigrateOutcome> {
   const migrations = await loadMigrations(dir)
-  return db.connection().execute(async (conn) => {
-    await sql`SELECT pg_advisory_lock(${MIGRATE_LOCK})`.execute(conn)
-    try {
-      const migrator = new Migrator({
-        db: conn,
-        provider: { getMigrations: async () => migrations },
-      })
-      const { error, results } = await migrator.migrateToLatest()
-      if (error) throw error
-      return {
-        applied: (results ?? [])
-          .filter((r: MigrationResult) => r.status === 'Success')
-          .map((r) => r.migrationName),
-      }
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${MIGRATE_LOCK})`.execute(conn)
+  return withSessionLock(db, MIGRATE_LOCK, async (conn) => {
+    const migrator = new Migrator({
+      db: conn,
+      provider: { getMigrations: async () => migrations },
+    })
+    const { error, results } = await migrator.migrateToLatest()
+    if (error) throw error
+    return {
+      applied: (results ?? [])
+        .filter((r: MigrationResult) => r.status === 'Success')
+        .map((r) => r.migrationName),
     }
   })
 }

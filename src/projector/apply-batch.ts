@@ -2,6 +2,7 @@
 // advanced only from the value it was read at (compare-and-set). Whoever feeds the batch acks it
 // only after this commits; events at or below the checkpoint (redeliveries) are skipped.
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { withSessionLock } from '../db/session-lock.js'
 import type { DB } from '../db/tables.js'
 import { comparePositions, encodePosition, type Position } from '../eventstore/position.js'
 import type { StoredEvent } from '../eventstore/reader.js'
@@ -41,14 +42,7 @@ export function withProjectionLocked<T>(
   schema: string,
   fn: (conn: Kysely<DB>) => Promise<T>,
 ): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`SELECT pg_advisory_lock(${lockKey(schema)})`.execute(conn)
-    try {
-      return await fn(conn)
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${lockKey(schema)})`.execute(conn)
-    }
-  })
+  return withSessionLock(db, `projection:${schema}`, fn)
 }
 
 export async function readCheckpoint(db: Kysely<DB>, schema: string): Promise<Position> {

@@ -2,6 +2,8 @@
 // scratch schema beside the live one. Replay swaps it in; verify compares it with the live one.
 import { randomBytes } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { isEmbedded } from '../db/database.js'
+import { ifSessionLockFree, withSessionLock } from '../db/session-lock.js'
 import type { DB } from '../db/tables.js'
 import { comparePositions, type Position, START } from '../eventstore/position.js'
 import { readLog, readLogFrom } from '../eventstore/reader.js'
@@ -16,9 +18,47 @@ export interface RebuildOptions {
   onProgress?: (events: number) => void | Promise<void>
 }
 
-/** `proj_x_r<time><random>`: unique, and recognisable as a replay's (`r`) or verify's (`v`). */
-export function scratchSchemaName(projection: Projection, kind: 'r' | 'v' | 'old'): string {
-  return `${projection.schema}_${kind}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
+/**
+ * Scratch schemas are named `<live schema>_<kind><token>`: `r` a replay's rebuild, `v` a verify's,
+ * `old` the live tables a replay swapped out. A token is owned by the process that made it for as
+ * long as it holds the session lock `scratch:<token>`, which the server releases when the process
+ * dies; so a scratch schema whose lock is free was left by a killed run, and can go.
+ */
+export function scratchSchemaName(
+  projection: Projection,
+  kind: ScratchKind,
+  token: string,
+): string {
+  return `${projection.schema}_${kind}${token}`
+}
+type ScratchKind = 'r' | 'v' | 'old'
+
+/** Runs `fn` with a fresh scratch token this process owns until `fn` settles. */
+export function withScratchToken<T>(db: Kysely<DB>, fn: (token: string) => Promise<T>): Promise<T> {
+  const token = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
+  // Embedded: no other process can open the database, nothing to guard (and nothing to pin).
+  if (isEmbedded(db)) return fn(token)
+  return withSessionLock(db, `scratch:${token}`, () => fn(token))
+}
+
+/** Drops the scratch schemas of `projection` that no running process owns; returns their names. */
+export async function sweepScratchSchemas(
+  db: Kysely<DB>,
+  projection: Projection,
+): Promise<string[]> {
+  const { rows } = await sql<{ nspname: string }>`
+    SELECT nspname FROM pg_namespace WHERE starts_with(nspname, ${`${projection.schema}_`})
+    ORDER BY nspname`.execute(db)
+  const pattern = new RegExp(`^${projection.schema}_(?:r|v|old)([0-9a-z]+)$`)
+  const dropped: string[] = []
+  for (const { nspname } of rows) {
+    const token = pattern.exec(nspname)?.[1]
+    if (token === undefined) continue
+    const drop = () => dropSchema(db, nspname).then(() => dropped.push(nspname))
+    if (isEmbedded(db)) await drop()
+    else await ifSessionLockFree(db, `scratch:${token}`, drop)
+  }
+  return dropped
 }
 
 /** Creates `scratch` and applies the whole log to it, page by page; returns its checkpoint. */

@@ -12,6 +12,7 @@ import {
   type RebuildOptions,
   rebuildInto,
   scratchSchemaName,
+  withScratchToken,
 } from './rebuild.js'
 
 export interface ReplayResult {
@@ -25,29 +26,31 @@ export async function replayProjection(
   projection: Projection,
   options: RebuildOptions = {},
 ): Promise<ReplayResult> {
-  const live = projection.schema
-  const scratch = scratchSchemaName(projection, 'r')
-  const old = scratchSchemaName(projection, 'old')
-  let position: Position
-  try {
-    await rebuildInto(db, projection, scratch, options)
-    position = await db.transaction().execute(async (trx) => {
-      // No batch can commit into the live schema from here to the commit: what was appended
-      // since the rebuild is applied to the scratch schema, which then takes the live one's name.
-      await lockProjection(trx, live)
-      const caughtUp = await catchUpIn(trx, projection, scratch)
-      await sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(old)}`.execute(trx)
-      await sql`ALTER SCHEMA ${sql.id(scratch)} RENAME TO ${sql.id(live)}`.execute(trx)
-      // Delivered on commit: API processes learn the rebuilt position after the swap.
-      await notifyProgress(trx, projection.name, caughtUp)
-      return caughtUp
-    })
-  } catch (err) {
-    // The live schema is untouched (the swap is one transaction): only the scratch goes.
-    await dropSchema(db, scratch).catch(() => {})
-    throw err
-  }
-  // Waits for queries still reading the old tables, which new queries no longer resolve to.
-  await dropSchema(db, old)
-  return { projection: projection.name, position }
+  return withScratchToken(db, async (token) => {
+    const live = projection.schema
+    const scratch = scratchSchemaName(projection, 'r', token)
+    const old = scratchSchemaName(projection, 'old', token)
+    let position: Position
+    try {
+      await rebuildInto(db, projection, scratch, options)
+      position = await db.transaction().execute(async (trx) => {
+        // No batch can commit into the live schema from here to the commit: what was appended
+        // since the rebuild is applied to the scratch schema, which then takes the live one's name.
+        await lockProjection(trx, live)
+        const caughtUp = await catchUpIn(trx, projection, scratch)
+        await sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(old)}`.execute(trx)
+        await sql`ALTER SCHEMA ${sql.id(scratch)} RENAME TO ${sql.id(live)}`.execute(trx)
+        // Delivered on commit: API processes learn the rebuilt position after the swap.
+        await notifyProgress(trx, projection.name, caughtUp)
+        return caughtUp
+      })
+    } catch (err) {
+      // The live schema is untouched (the swap is one transaction): only the scratch goes.
+      await dropSchema(db, scratch).catch(() => {})
+      throw err
+    }
+    // Waits for queries still reading the old tables, which new queries no longer resolve to.
+    await dropSchema(db, old)
+    return { projection: projection.name, position }
+  })
 }

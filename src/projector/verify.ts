@@ -12,6 +12,7 @@ import {
   type RebuildOptions,
   rebuildInto,
   scratchSchemaName,
+  withScratchToken,
 } from './rebuild.js'
 
 /** Rows printed per table and direction; the counts are always complete. */
@@ -65,7 +66,17 @@ async function verifyOne(
   projection: Projection,
   options: VerifyOptions,
 ): Promise<ProjectionVerdict> {
-  const scratch = scratchSchemaName(projection, 'v')
+  return withScratchToken(db, (token) =>
+    verifyInto(db, projection, options, scratchSchemaName(projection, 'v', token)),
+  )
+}
+
+async function verifyInto(
+  db: Kysely<DB>,
+  projection: Projection,
+  options: VerifyOptions,
+  scratch: string,
+): Promise<ProjectionVerdict> {
   try {
     await rebuildInto(db, projection, scratch, {
       pageSize: options.pageSize,
