@@ -36,6 +36,9 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
+    // Every publish and pull request would otherwise build an Error up front, just in case, for
+    // its stack trace: ~3% of the service's CPU under load (bench W1 profile).
+    noAsyncTraces: true,
   })
   void (async () => {
     for await (const s of nc.status()) if (s.type === 'reconnect') natsReconnects.inc()

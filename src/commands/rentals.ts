@@ -93,17 +93,19 @@ export function returnBook(
       if (input.actor.role !== 'staff' && input.actor.userId !== where.user_id) {
         throw new DomainError('NOT_RENTER', 'Only the renter or staff may return this rental')
       }
-      if (where.returned) {
-        throw new DomainError(
-          'RENTAL_ALREADY_RETURNED',
-          `Rental ${input.rentalId} was already returned`,
-        )
-      }
       const [book, account] = await loadAll(
         trx,
         [bookStreamId(where.book_id), initialBookState],
         [accountStreamId(where.user_id), initialAccountState],
       )
+      // The rental exists (it has a row) but is no longer among the account's open rentals.
+      const openRentals = (account.state as AccountState)?.openRentals ?? {}
+      if (!Object.hasOwn(openRentals, input.rentalId)) {
+        throw new DomainError(
+          'RENTAL_ALREADY_RETURNED',
+          `Rental ${input.rentalId} was already returned`,
+        )
+      }
       const bookEvents = decideBook(
         { type: 'ReturnBook', rentalId: input.rentalId, bookId: where.book_id },
         book.state,
@@ -118,15 +120,10 @@ export function returnBook(
         appendFor(book, bookEvents, evolveBook, metadata),
         appendFor(account, accountEvents, evolveAccount, metadata),
       ])
-      await trx
-        .updateTable('rental_streams')
-        .set({ returned: true })
-        .where('rental_id', '=', input.rentalId)
-        .execute()
       const closed = accountEvents[0]
       if (closed?.type !== 'RentalClosed') throw new Error('CloseRental decided no RentalClosed')
       const d = closed.data
-      const open = (account.state as NonNullable<AccountState>).openRentals[input.rentalId]!
+      const open = openRentals[input.rentalId]!
       return {
         rental: {
           id: d.rentalId,

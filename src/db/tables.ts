@@ -65,7 +65,6 @@ export interface RentalStreamsTable {
   rental_id: string
   book_id: string
   user_id: string
-  returned: Generated<boolean>
 }
 
 export interface IdempotencyKeysTable {
