@@ -171,7 +171,6 @@ export async function appendRentalBatch(
         rental_id,
         book_id: runs[i]!.bookId,
         user_id: runs[i]!.userId,
-        returned: true,
       })),
     )
     // PostgreSQL takes at most 65,535 parameters per statement.
