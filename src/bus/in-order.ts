@@ -1,15 +1,18 @@
 // JetStream delivers a durable consumer's messages in stream order, except that redeliveries (an
 // ack that never came, a nak) can arrive twice or after newer messages. A projection must apply
-// the log in order, exactly once, so each delivered batch is checked against the log: when it is
-// exactly the log's next events after the checkpoint it is applied as delivered; otherwise the
-// events up to the last one delivered are taken from the log itself, the source of truth, and the
-// late messages are skipped as already applied when they come.
+// the log in order, exactly once, so each delivered batch is checked: when it is exactly the log's
+// next events after the checkpoint it is applied as delivered; otherwise the events up to the last
+// one delivered are taken from the log itself, the source of truth, and the late messages are
+// skipped as already applied when they come. The check needs no read of the log when each event
+// names its predecessor (the relay links them, message.ts) and the links run unbroken from the
+// checkpoint; messages without links are compared with the log.
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/tables.js'
-import { comparePositions } from '../eventstore/position.js'
+import { comparePositions, encodePosition } from '../eventstore/position.js'
 import { readLog, readLogFrom, type StoredEvent } from '../eventstore/reader.js'
 import { readCheckpoint } from '../projector/apply-batch.js'
 import type { Projection } from '../projector/projection.js'
+import type { DeliveredEvent } from './message.js'
 
 export interface InOrderBatch {
   events: StoredEvent[]
@@ -20,15 +23,20 @@ export interface InOrderBatch {
 export async function inLogOrder(
   db: Kysely<DB>,
   projection: Projection,
-  delivered: readonly StoredEvent[],
+  delivered: readonly DeliveredEvent[],
 ): Promise<InOrderBatch> {
   const from = await readCheckpoint(db, projection.schema)
-  const byPosition = new Map<string, StoredEvent>()
+  const byPosition = new Map<string, DeliveredEvent>()
   for (const e of delivered) {
     if (comparePositions(e.position, from) > 0) byPosition.set(e.token, e)
   }
   const fresh = [...byPosition.values()].sort((a, b) => comparePositions(a.position, b.position))
   if (fresh.length === 0) return { events: [], filled: false }
+  if (
+    fresh.every((e, i) => e.previous === (i === 0 ? encodePosition(from) : fresh[i - 1]!.token))
+  ) {
+    return { events: fresh, filled: false }
+  }
   const next = await readLog(db, { after: from, limit: fresh.length })
   if (next.length === fresh.length && next.every((e, i) => e.eventId === fresh[i]!.eventId)) {
     return { events: fresh, filled: false }

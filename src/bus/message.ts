@@ -1,9 +1,18 @@
-// An event as it travels on JetStream: the stored event with its log position, as JSON.
-import { decodePosition, encodePosition } from '../eventstore/position.js'
+// An event as it travels on JetStream: the stored event with its log position, as JSON, and the
+// position of the event before it in the log. That link lets a worker see that a batch is exactly
+// the log's next events without reading the log (in-order.ts).
+import { decodePosition, encodePosition, type Position } from '../eventstore/position.js'
 import type { StoredEvent } from '../eventstore/reader.js'
+
+/** A delivered event; `previous` is absent in messages of relays older than the link. */
+export interface DeliveredEvent extends StoredEvent {
+  /** The position token of the log's event before this one (START's for the first). */
+  previous?: string
+}
 
 interface Wire {
   position: string
+  previous: string
   eventId: string
   streamId: string
   streamVersion: number
@@ -16,9 +25,10 @@ interface Wire {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-export function encodeEvent(e: StoredEvent): Uint8Array {
+export function encodeEvent(e: StoredEvent, previous: Position): Uint8Array {
   const wire: Wire = {
     position: encodePosition(e.position),
+    previous: encodePosition(previous),
     eventId: e.eventId,
     streamId: e.streamId,
     streamVersion: e.streamVersion,
@@ -30,11 +40,12 @@ export function encodeEvent(e: StoredEvent): Uint8Array {
   return encoder.encode(JSON.stringify(wire))
 }
 
-export function decodeEvent(bytes: Uint8Array): StoredEvent {
-  const w = JSON.parse(decoder.decode(bytes)) as Wire
+export function decodeEvent(bytes: Uint8Array): DeliveredEvent {
+  const w = JSON.parse(decoder.decode(bytes)) as Partial<Wire> & Omit<Wire, 'previous'>
   return {
     position: decodePosition(w.position),
     token: w.position,
+    ...(typeof w.previous === 'string' && { previous: w.previous }),
     eventId: w.eventId,
     streamId: w.streamId,
     streamVersion: w.streamVersion,

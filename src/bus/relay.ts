@@ -125,10 +125,14 @@ export class Relay {
     const js = this.js!
     const acks = await Promise.all(
       events.map((e, i) =>
-        js.publish(this.names.subject(e), encodeEvent(e), {
-          msgID: e.eventId,
-          expect: { streamName: this.names.stream, lastSequence: cursor.sequence + i },
-        }),
+        js.publish(
+          this.names.subject(e),
+          encodeEvent(e, i === 0 ? cursor.position : events[i - 1]!.position),
+          {
+            msgID: e.eventId,
+            expect: { streamName: this.names.stream, lastSequence: cursor.sequence + i },
+          },
+        ),
       ),
     )
     const last = acks[acks.length - 1]!

@@ -4,7 +4,7 @@ import { bookAvailability } from '../../projections/book-availability/apply.js'
 import { inLogOrder } from '../../src/bus/in-order.js'
 import { appendToStreams } from '../../src/eventstore/append.js'
 import { START } from '../../src/eventstore/position.js'
-import { readLog } from '../../src/eventstore/reader.js'
+import { readLog, type StoredEvent } from '../../src/eventstore/reader.js'
 import { applyBatch } from '../../src/projector/apply-batch.js'
 import { ensureProjectionSchemas } from '../../src/projector/schema.js'
 import { forEachBackend } from '../helpers/db.js'
@@ -47,4 +47,34 @@ forEachBackend(t, async (t, d) => {
   t.equal(messy.filled, true)
 
   t.same(ids(await inLogOrder(d.db, bookAvailability, [log[1]!])), [], 'all already applied')
+
+  // Linked messages (each names the log event before it) need no read of the log when unbroken.
+  const linked = (e: StoredEvent, before: StoredEvent) => ({ ...e, previous: before.token })
+  const stranger = { ...log[2]!, eventId: randomUUID() }
+  const trusted = await inLogOrder(d.db, bookAvailability, [
+    linked(log[3]!, stranger),
+    linked(stranger, log[1]!),
+  ])
+  t.same(
+    ids(trusted),
+    [stranger.eventId, log[3]!.eventId],
+    'an unbroken chain is taken as delivered',
+  )
+  t.equal(trusted.filled, false)
+  const broken = await inLogOrder(d.db, bookAvailability, [
+    linked(log[2]!, log[1]!),
+    linked(log[4]!, log[3]!),
+  ])
+  t.same(
+    ids(broken),
+    [log[2]!, log[3]!, log[4]!].map((e) => e.eventId),
+    'a broken chain (log[3] missing) is filled from the log',
+  )
+  t.equal(broken.filled, true)
+  const detached = await inLogOrder(d.db, bookAvailability, [linked(log[3]!, log[2]!)])
+  t.same(
+    ids(detached),
+    [log[2]!, log[3]!].map((e) => e.eventId),
+    'a chain must start at the checkpoint',
+  )
 })
