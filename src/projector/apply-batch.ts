@@ -2,6 +2,7 @@
 // advanced only from the value it was read at (compare-and-set). Whoever feeds the batch acks it
 // only after this commits; events at or below the checkpoint (redeliveries) are skipped.
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { recordset } from '../db/recordset.js'
 import { withSessionLock } from '../db/session-lock.js'
 import type { DB } from '../db/tables.js'
 import { comparePositions, encodePosition, type Position } from '../eventstore/position.js'
@@ -81,37 +82,51 @@ export async function applyBatchIn(
   if (fresh.length === 0) return from
   const to = fresh[fresh.length - 1]!.position
   const mine = fresh.filter((e) => projection.categories.includes(categoryOf(e.streamId)))
-  const s = trx.withSchema(schema)
+  const seen = new Map<string, number>()
   if (mine.length > 0) {
-    const seen = await streamVersions(trx, schema, mine)
+    for (const [id, version] of await streamVersions(trx, schema, mine)) seen.set(id, version)
     for (const e of mine) {
       const expected = (seen.get(e.streamId) ?? 0) + 1
       if (e.streamVersion !== expected) throw new StreamGapError(projection.name, e, expected)
       seen.set(e.streamId, e.streamVersion)
     }
-    await projection.apply(s, mine)
-    await s
-      .insertInto('stream_versions')
-      .values([...seen].map(([stream_id, version]) => ({ stream_id, version })))
-      .onConflict((oc) => oc.column('stream_id').doUpdateSet({ version: sql`excluded.version` }))
-      .execute()
+    await projection.apply(trx.withSchema(schema), mine)
   }
-  const moved = await s
-    .updateTable('checkpoint')
-    .set({
-      transaction_id: to.transactionId.toString(),
-      global_position: to.globalPosition,
-      updated_at: sql`now()`,
-    })
-    .where('id', '=', 1)
-    .where(sql<boolean>`transaction_id = ${from.transactionId.toString()}::xid8`)
-    .where('global_position', '=', from.globalPosition)
-    .returning('id')
+  // One statement: the streams' last versions, the checkpoint's compare-and-set, and (only if
+  // that moved it) the progress notification, delivered on commit.
+  const versions = [...seen].map(([stream_id, version]) => ({ stream_id, version }))
+  const moved = await trx
+    .withSchema(schema)
+    .with('versions', (qb) =>
+      qb
+        .insertInto('stream_versions')
+        .columns(['stream_id', 'version'])
+        .expression((eb) =>
+          eb.selectFrom(recordset('x', VERSION, versions)).select(['x.stream_id', 'x.version']),
+        )
+        .onConflict((oc) => oc.column('stream_id').doUpdateSet({ version: sql`excluded.version` })),
+    )
+    .with('moved', (qb) =>
+      qb
+        .updateTable('checkpoint')
+        .set({
+          transaction_id: to.transactionId.toString(),
+          global_position: to.globalPosition,
+          updated_at: sql`now()`,
+        })
+        .where('id', '=', 1)
+        .where(sql<boolean>`transaction_id = ${from.transactionId.toString()}::xid8`)
+        .where('global_position', '=', from.globalPosition)
+        .returning('id'),
+    )
+    .selectFrom('moved')
+    .select(['moved.id', (notify ? progressNotice(projection.name, to) : sql`NULL`).as('n')])
     .executeTakeFirst()
   if (!moved) throw new CheckpointConflictError(`projection ${projection.name} moved meanwhile`)
-  if (notify) await notifyProgress(trx, projection.name, to)
   return to
 }
+
+const VERSION = { stream_id: 'text', version: 'integer' } as const
 
 /** Tells every process (ProjectionProgress) that `name` has reached `position`; sent on commit. */
 export async function notifyProgress(
@@ -119,10 +134,12 @@ export async function notifyProgress(
   name: string,
   position: Position,
 ): Promise<void> {
-  await sql`SELECT pg_notify(${PROGRESS_CHANNEL}, ${`${name} ${encodePosition(position)}`})`.execute(
-    trx,
-  )
+  await sql`SELECT ${progressNotice(name, position)}`.execute(trx)
 }
+
+/** `pg_notify` of `name` having reached `position` (read by ProjectionProgress). */
+const progressNotice = (name: string, position: Position) =>
+  sql`pg_notify(${PROGRESS_CHANNEL}, ${`${name} ${encodePosition(position)}`})`
 
 async function streamVersions(
   db: Kysely<DB>,
