@@ -9,6 +9,7 @@ import { promisify } from 'node:util'
 import pg from 'pg'
 import t from 'tap'
 import { ADMIN_URL, createPostgresDatabase } from '../helpers/db.js'
+import { childEnv } from '../helpers/processes.js'
 import { root } from './tools.js'
 
 const exec = promisify(execFile)
@@ -20,8 +21,8 @@ t.teardown(() => rmSync(app, { recursive: true, force: true }))
 const tsc = join(root, 'node_modules/typescript/bin/tsc')
 const bin = join(app, 'bin/rental-ledger.js')
 const JWT_SECRET = 'a-build-test-secret-of-at-least-32-chars'
-// Only what the image sets: no NODE_OPTIONS (tap's child-process hooks) and so no loader at all.
-const bare = { PATH: process.env.PATH, NODE_ENV: 'production', JWT_SECRET }
+// Only what the image sets (tap still adds its process-tracking hook, which transpiles nothing).
+const bare = childEnv({ NODE_ENV: 'production', JWT_SECRET })
 
 t.test('npm run build compiles the service and its migrations', async (t) => {
   // --noCheck: the types are npm test's typecheck; this is about what the emitted files do.

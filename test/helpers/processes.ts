@@ -48,12 +48,26 @@ function track(t: Test, child: ChildProcess): Child {
   return handle
 }
 
+/**
+ * The environment of a child process of ours: `env` and PATH, nothing inherited. tap tracks child
+ * processes even so (it re-adds its loader); its coverage is switched off in them, because a child
+ * runs the same files through another transform (tsx), which garbles the merged coverage report.
+ */
+export function childEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const defined = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)
+  return {
+    PATH: process.env.PATH ?? '',
+    ...Object.fromEntries(defined),
+    _TAPJS_PROCESSINFO_COVERAGE_: '0',
+  }
+}
+
 /** `rental-ledger <args>` as a child process with the given environment. */
 export function spawnCli(t: Test, args: string[], env: Record<string, string>): Child {
   return track(
     t,
     spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   )

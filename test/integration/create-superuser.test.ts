@@ -9,6 +9,7 @@ import { type Database, openPglite, openPostgres } from '../../src/db/database.j
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { startTestApp } from '../helpers/app.js'
 import { createPostgresDatabase } from '../helpers/db.js'
+import { childEnv } from '../helpers/processes.js'
 
 const BIN = join(import.meta.dirname, '../../bin/rental-ledger.js')
 const PASSWORD = 'a-staff-password'
@@ -25,14 +26,13 @@ function cli(args: string[], env: Record<string, string>): Promise<Run> {
       process.execPath,
       [BIN, 'create-superuser', ...args],
       {
-        env: {
-          PATH: process.env.PATH,
+        env: childEnv({
           NODE_ENV: 'test',
           BCRYPT_COST: '4',
           JWT_SECRET: 'cli-test-secret-that-is-long-enough-for-hs256',
           RENTAL_LEDGER_PASSWORD: PASSWORD,
           ...env,
-        },
+        }),
       },
       (err, stdout, stderr) =>
         resolve({

@@ -16,6 +16,7 @@ import { replayProjection } from '../../src/projector/replay.js'
 import { verifyProjections } from '../../src/projector/verify.js'
 import { DAY, forEachApp } from '../helpers/app.js'
 import { settledLog } from '../helpers/db.js'
+import { childEnv } from '../helpers/processes.js'
 
 const run = promisify(execFile)
 const bin = join(import.meta.dirname, '../../bin/rental-ledger.js')
@@ -191,14 +192,11 @@ forEachApp(t, async (t, { app, user, database, service, clock }, backend) => {
 
     if (backend === 'postgres') {
       // The command line, as an operator runs it, against this test's database.
-      // A clean environment: tap's coverage variables would make the child (run through tsx)
-      // report coverage of the same files under another transform, garbling the merged report.
-      const env = {
-        PATH: process.env.PATH ?? '',
+      const env = childEnv({
         DATABASE_URL: database.pool!.options.connectionString!,
         LOG_LEVEL: 'silent',
-        NODE_ENV: 'test' as const,
-      }
+        NODE_ENV: 'test',
+      })
       const cli = (...args: string[]) =>
         run(process.execPath, [bin, ...args], { env }).then(
           (r) => ({ code: 0, ...r }),
