@@ -2,14 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { decideAccount, evolveAccount, initialAccountState } from '../domain/account.js'
 import { DomainError } from '../domain/errors.js'
 import { accountStreamId, type Role } from '../domain/events.js'
-import { appendToStreams, type EventMetadata } from '../eventstore/append.js'
+import type { EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
-import {
-  type CommandDeps,
-  type CommandOptions,
-  executeCommand,
-  uniqueViolation,
-} from './execute.js'
+import { type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
 import { appendFor, load } from './streams.js'
 
 export interface UserView {
@@ -35,8 +30,8 @@ export function registerUser(
   return executeCommand(
     deps,
     'RegisterUser',
-    async (trx, now) => {
-      const taken = await trx
+    async (db, now) => {
+      const taken = await db
         .selectFrom('users')
         .select(['username', 'email'])
         .where((eb) =>
@@ -47,27 +42,34 @@ export function registerUser(
         )
         .executeTakeFirst()
       if (taken) throw takenError(taken.username.toLowerCase() === input.username.toLowerCase())
-      const account = await load(trx, accountStreamId(userId), initialAccountState)
+      const account = await load(db, accountStreamId(userId), initialAccountState)
       const { username, email, role } = input
       const events = decideAccount(
         { type: 'RegisterUser', userId, username, email, role },
         account.state,
         { now, limits: deps.limits },
       )
-      const { position } = await appendToStreams(trx, [
-        appendFor(account, events, evolveAccount, { ...metadata, actor: metadata.actor ?? userId }),
-      ])
-      try {
-        await trx
-          .insertInto('users')
-          .values({ user_id: userId, username, email, password_hash: input.passwordHash, role })
-          .execute()
-      } catch (err) {
-        const which = uniqueViolation(err)
-        if (which === undefined) throw err
-        throw takenError(which.includes('username'))
+      return {
+        appends: [
+          appendFor(account, events, evolveAccount, {
+            ...metadata,
+            actor: metadata.actor ?? userId,
+          }),
+        ],
+        also: [
+          db
+            .insertInto('users')
+            .values({ user_id: userId, username, email, password_hash: input.passwordHash, role }),
+        ],
+        // Registered meanwhile, by someone else: the check above could not see it yet.
+        onUniqueViolation: (constraint) =>
+          constraint.includes('username')
+            ? takenError(true)
+            : constraint.includes('email')
+              ? takenError(false)
+              : undefined,
+        result: (position) => ({ user: { id: userId, username, email, role }, position }),
       }
-      return { user: { id: userId, username, email, role }, position }
     },
     options,
   )

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Transaction } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { DB } from '../db/tables.js'
 import { type BookState, decideBook, evolveBook, initialBookState } from '../domain/book.js'
 import { DomainError } from '../domain/errors.js'
@@ -7,14 +7,8 @@ import { bookStreamId } from '../domain/events.js'
 import type { BookType } from '../domain/pricing.js'
 import type { BookView } from '../domain/views.js'
 import type { EventMetadata } from '../eventstore/append.js'
-import { appendToStreams } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
-import {
-  type CommandDeps,
-  type CommandOptions,
-  executeCommand,
-  uniqueViolation,
-} from './execute.js'
+import { type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
 import { appendFor, load, streamPosition } from './streams.js'
 
 export type { BookView } from '../domain/views.js'
@@ -40,23 +34,23 @@ function view(state: NonNullable<BookState>): BookView {
 const titleKey = (title: string, author: string) =>
   JSON.stringify([title, author].map((s) => s.toLowerCase().replace(/\s+/g, ' ').trim()))
 
-async function claimTitle(trx: Transaction<DB>, bookId: string, state: NonNullable<BookState>) {
-  try {
-    await trx
-      .insertInto('book_titles')
-      .values({ book_id: bookId, title_key: titleKey(state.title, state.author) })
-      .onConflict((oc) =>
-        oc.column('book_id').doUpdateSet({ title_key: titleKey(state.title, state.author) }),
-      )
-      .execute()
-  } catch (err) {
-    if (uniqueViolation(err) === undefined) throw err
-    throw new DomainError(
-      'BOOK_ALREADY_EXISTS',
-      `"${state.title}" by ${state.author} is already in the catalogue`,
-    )
-  }
+/** The write that claims the book's title and author, made with its append. */
+function claimTitle(db: Kysely<DB>, bookId: string, state: NonNullable<BookState>) {
+  const title_key = titleKey(state.title, state.author)
+  return db
+    .insertInto('book_titles')
+    .values({ book_id: bookId, title_key })
+    .onConflict((oc) => oc.column('book_id').doUpdateSet({ title_key }))
 }
+
+/** Another book holds the title and author (unique title_key). */
+const titleTaken = (state: NonNullable<BookState>) => (constraint: string) =>
+  constraint.includes('title_key')
+    ? new DomainError(
+        'BOOK_ALREADY_EXISTS',
+        `"${state.title}" by ${state.author} is already in the catalogue`,
+      )
+    : undefined
 
 export interface AddBookInput {
   title: string
@@ -73,18 +67,21 @@ export function addBook(
   options?: CommandOptions<BookResult>,
 ): Promise<BookResult> {
   const bookId = randomUUID()
-  return executeCommand(
+  return executeCommand<BookResult>(
     deps,
     'AddBook',
-    async (trx, now) => {
-      const book = await load(trx, bookStreamId(bookId), initialBookState)
+    async (db, now) => {
+      const book = await load(db, bookStreamId(bookId), initialBookState)
       const { type: bookType, ...rest } = input
       const events = decideBook({ type: 'AddBook', bookId, ...rest, bookType }, book.state, { now })
       const append = appendFor(book, events, evolveBook, metadata)
-      const { position } = await appendToStreams(trx, [append])
       const state = append.state as NonNullable<BookState>
-      await claimTitle(trx, bookId, state)
-      return { book: view(state), position }
+      return {
+        appends: [append],
+        also: [claimTitle(db, bookId, state)],
+        onUniqueViolation: titleTaken(state),
+        result: (position) => ({ book: view(state), position }),
+      }
     },
     options,
   )
@@ -99,11 +96,11 @@ export function updateBook(
   metadata: EventMetadata,
   options?: CommandOptions<BookResult>,
 ): Promise<BookResult> {
-  return executeCommand(
+  return executeCommand<BookResult>(
     deps,
     'UpdateBook',
-    async (trx, now) => {
-      const book = await load(trx, bookStreamId(bookId), initialBookState)
+    async (db, now) => {
+      const book = await load(db, bookStreamId(bookId), initialBookState)
       const { copies, type, ...text } = input
       const updated = decideBook(
         { type: 'UpdateBook', bookId, ...text, ...(type !== undefined && { bookType: type }) },
@@ -118,14 +115,18 @@ export function updateBook(
       const events = [...updated, ...copied]
       // Nothing changed: nothing appended; the position is the book's latest event.
       if (events.length === 0) {
-        return { book: view(book.state!), position: await streamPosition(trx, book.streamId) }
+        const position = await streamPosition(db, book.streamId)
+        return { unchanged: { book: view(book.state!), position } }
       }
       const append = appendFor(book, events, evolveBook, metadata)
-      const { position } = await appendToStreams(trx, [append])
       const state = append.state as NonNullable<BookState>
-      if (input.title !== undefined || input.author !== undefined)
-        await claimTitle(trx, bookId, state)
-      return { book: view(state), position }
+      const renamed = input.title !== undefined || input.author !== undefined
+      return {
+        appends: [append],
+        also: renamed ? [claimTitle(db, bookId, state)] : [],
+        onUniqueViolation: titleTaken(state),
+        result: (position) => ({ book: view(state), position }),
+      }
     },
     options,
   )

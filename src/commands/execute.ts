@@ -1,12 +1,16 @@
-// Runs one command: a short transaction that reads the streams' snapshots, decides, appends (the
-// first write) and updates command-side state; retried on a concurrency conflict a bounded number
-// of times. An Idempotency-Key's response is stored in the same transaction as the append.
-import type { Kysely, Transaction } from 'kysely'
+// Runs one command: reads the streams' snapshots, decides, then writes the events and the command
+// side's own rows in one statement (the append, src/eventstore/append.ts), which fails as a whole
+// if a stream moved meanwhile; then it is decided again from a fresh read, a bounded number of
+// times. Under an Idempotency-Key the stored response, which holds the position the append
+// returns, is written after it in the same transaction.
+import type { Compilable, Kysely } from 'kysely'
 import type { DB } from '../db/tables.js'
 import type { AccountLimits } from '../domain/account.js'
 import { DomainError } from '../domain/errors.js'
 import type { Plan } from '../domain/pricing.js'
+import { type AppendResult, appendToStreams, type StreamAppend } from '../eventstore/append.js'
 import { ConcurrencyError } from '../eventstore/errors.js'
+import type { Position } from '../eventstore/position.js'
 import { commandsTotal, concurrencyRetries } from '../metrics.js'
 
 export interface CommandDeps {
@@ -37,6 +41,23 @@ export interface CommandOptions<R> {
   idempotency?: IdempotencyClaim & { respond(result: R): StoredResponse }
 }
 
+/** What a command decided: the events to append, and the command side's rows written with them. */
+export interface Decision<R> {
+  appends: StreamAppend[]
+  /** Writes of the command side's tables, made by the append's statement (all or nothing). */
+  also?: Compilable[]
+  /** What a unique violation of one of `also`'s writes means (given the constraint), if anything. */
+  onUniqueViolation?: (constraint: string) => DomainError | undefined
+  result: (position: Position) => R
+}
+
+/** The command changes nothing: no append; `result` is the answer. */
+export interface Unchanged<R> {
+  unchanged: R
+}
+
+export type Decide<R> = (db: Kysely<DB>, now: Date) => Promise<Decision<R> | Unchanged<R>>
+
 const MAX_ATTEMPTS = 12
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -44,11 +65,11 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export async function executeCommand<R>(
   deps: CommandDeps,
   command: string,
-  body: (trx: Transaction<DB>, now: Date) => Promise<R>,
+  decide: Decide<R>,
   options: CommandOptions<R> = {},
 ): Promise<R> {
   try {
-    const result = await attempts(deps, command, body, options)
+    const result = await attempts(deps, command, decide, options)
     commandsTotal.inc({ command, outcome: 'ok' })
     return result
   } catch (err) {
@@ -60,29 +81,17 @@ export async function executeCommand<R>(
 async function attempts<R>(
   deps: CommandDeps,
   command: string,
-  body: (trx: Transaction<DB>, now: Date) => Promise<R>,
+  decide: Decide<R>,
   options: CommandOptions<R>,
 ): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.db.transaction().execute(async (trx) => {
-        const result = await body(trx, deps.clock())
-        const idem = options.idempotency
-        if (idem) {
-          const response = idem.respond(result)
-          await trx
-            .insertInto('idempotency_keys')
-            .values({
-              user_id: idem.userId,
-              key: idem.key,
-              request_hash: idem.requestHash,
-              status_code: response.statusCode,
-              response: JSON.stringify(response.body),
-            })
-            .execute()
-        }
-        return result
-      })
+      const decided = await decide(deps.db, deps.clock())
+      if ('unchanged' in decided) {
+        await remember(deps.db, options, decided.unchanged)
+        return decided.unchanged
+      }
+      return await write(deps, decided, options)
     } catch (err) {
       if (!(err instanceof ConcurrencyError)) throw err
       if (attempt >= MAX_ATTEMPTS) {
@@ -96,6 +105,41 @@ async function attempts<R>(
       await pause(Math.random() * attempt * 2)
     }
   }
+}
+
+async function write<R>(
+  deps: CommandDeps,
+  decision: Decision<R>,
+  options: CommandOptions<R>,
+): Promise<R> {
+  const append = (db: Kysely<DB>): Promise<AppendResult> =>
+    appendToStreams(db, decision.appends, { also: decision.also ?? [] }).catch((err) => {
+      const which = uniqueViolation(err)
+      throw (which !== undefined && decision.onUniqueViolation?.(which)) || err
+    })
+  if (!options.idempotency) return decision.result((await append(deps.db)).position)
+  return deps.db.transaction().execute(async (trx) => {
+    const result = decision.result((await append(trx)).position)
+    await remember(trx, options, result)
+    return result
+  })
+}
+
+/** The Idempotency-Key's record of the response, if the request has a key. */
+async function remember<R>(db: Kysely<DB>, options: CommandOptions<R>, result: R): Promise<void> {
+  const idem = options.idempotency
+  if (!idem) return
+  const response = idem.respond(result)
+  await db
+    .insertInto('idempotency_keys')
+    .values({
+      user_id: idem.userId,
+      key: idem.key,
+      request_hash: idem.requestHash,
+      status_code: response.statusCode,
+      response: JSON.stringify(response.body),
+    })
+    .execute()
 }
 
 /** PostgreSQL's unique_violation, with the constraint or index that was violated. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { decideAccount, evolveAccount, initialAccountState } from '../domain/account.js'
 import { accountStreamId } from '../domain/events.js'
-import { appendToStreams, type EventMetadata } from '../eventstore/append.js'
+import type { EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
 import { appendFor, load } from './streams.js'
@@ -27,8 +27,8 @@ export function recordPayment(
   return executeCommand(
     deps,
     'RecordPayment',
-    async (trx, now) => {
-      const account = await load(trx, accountStreamId(input.userId), initialAccountState)
+    async (db, now) => {
+      const account = await load(db, accountStreamId(input.userId), initialAccountState)
       const events = decideAccount(
         {
           type: 'RecordPayment',
@@ -40,18 +40,18 @@ export function recordPayment(
         { now, limits: deps.limits },
       )
       // The payment id is the event id: the log's unique event ids make a payment apply once.
-      const { position } = await appendToStreams(trx, [
-        appendFor(account, events, evolveAccount, metadata, [paymentId]),
-      ])
       return {
-        payment: {
-          id: paymentId,
-          userId: input.userId,
-          amountCents: input.amountCents,
-          reference: input.reference,
-          recordedAt: now.toISOString(),
-        },
-        position,
+        appends: [appendFor(account, events, evolveAccount, metadata, [paymentId])],
+        result: (position) => ({
+          payment: {
+            id: paymentId,
+            userId: input.userId,
+            amountCents: input.amountCents,
+            reference: input.reference,
+            recordedAt: now.toISOString(),
+          },
+          position,
+        }),
       }
     },
     options,

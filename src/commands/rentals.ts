@@ -10,7 +10,7 @@ import { DomainError } from '../domain/errors.js'
 import { accountStreamId, bookStreamId } from '../domain/events.js'
 import { chargeAt, type Plan } from '../domain/pricing.js'
 import type { RentalView } from '../domain/views.js'
-import { appendToStreams, type EventMetadata } from '../eventstore/append.js'
+import type { EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type Actor, type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
 import { appendFor, loadAll } from './streams.js'
@@ -33,9 +33,9 @@ export function rentBook(
   return executeCommand(
     deps,
     'RentBook',
-    async (trx, now) => {
+    async (db, now) => {
       const [book, account] = await loadAll(
-        trx,
+        db,
         [bookStreamId(input.bookId), initialBookState],
         [accountStreamId(input.userId), initialAccountState],
       )
@@ -50,14 +50,6 @@ export function rentBook(
         account.state,
         { now, limits: deps.limits },
       )
-      const { position } = await appendToStreams(trx, [
-        appendFor(book, bookEvents, evolveBook, metadata),
-        appendFor(account, accountEvents, evolveAccount, metadata),
-      ])
-      await trx
-        .insertInto('rental_streams')
-        .values({ rental_id: rentalId, book_id: input.bookId, user_id: input.userId })
-        .execute()
       const rental: RentalView = {
         id: rentalId,
         bookId: input.bookId,
@@ -68,7 +60,18 @@ export function rentBook(
         // An open rental costs what it would if returned now: the first day already.
         chargeCents: chargeAt(plan, bookType, now, now).chargeCents,
       }
-      return { rental, position }
+      return {
+        appends: [
+          appendFor(book, bookEvents, evolveBook, metadata),
+          appendFor(account, accountEvents, evolveAccount, metadata),
+        ],
+        also: [
+          db
+            .insertInto('rental_streams')
+            .values({ rental_id: rentalId, book_id: input.bookId, user_id: input.userId }),
+        ],
+        result: (position) => ({ rental, position }),
+      }
     },
     options,
   )
@@ -83,8 +86,8 @@ export function returnBook(
   return executeCommand(
     deps,
     'ReturnBook',
-    async (trx, now) => {
-      const where = await trx
+    async (db, now) => {
+      const where = await db
         .selectFrom('rental_streams')
         .selectAll()
         .where('rental_id', '=', input.rentalId)
@@ -94,7 +97,7 @@ export function returnBook(
         throw new DomainError('NOT_RENTER', 'Only the renter or staff may return this rental')
       }
       const [book, account] = await loadAll(
-        trx,
+        db,
         [bookStreamId(where.book_id), initialBookState],
         [accountStreamId(where.user_id), initialAccountState],
       )
@@ -116,25 +119,25 @@ export function returnBook(
         account.state,
         { now, limits: deps.limits },
       )
-      const { position } = await appendToStreams(trx, [
-        appendFor(book, bookEvents, evolveBook, metadata),
-        appendFor(account, accountEvents, evolveAccount, metadata),
-      ])
       const closed = accountEvents[0]
       if (closed?.type !== 'RentalClosed') throw new Error('CloseRental decided no RentalClosed')
       const d = closed.data
       const open = openRentals[input.rentalId]!
+      const rental: RentalView = {
+        id: d.rentalId,
+        bookId: d.bookId,
+        userId: d.userId,
+        plan: open.plan,
+        rentedAt: d.rentedAt,
+        returnedAt: d.returnedAt,
+        chargeCents: d.chargeCents,
+      }
       return {
-        rental: {
-          id: d.rentalId,
-          bookId: d.bookId,
-          userId: d.userId,
-          plan: open.plan,
-          rentedAt: d.rentedAt,
-          returnedAt: d.returnedAt,
-          chargeCents: d.chargeCents,
-        },
-        position,
+        appends: [
+          appendFor(book, bookEvents, evolveBook, metadata),
+          appendFor(account, accountEvents, evolveAccount, metadata),
+        ],
+        result: (position) => ({ rental, position }),
       }
     },
     options,

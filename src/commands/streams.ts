@@ -1,6 +1,6 @@
 // Reading a stream's decision state and turning decided events into an append, for every handler.
 import { randomUUID } from 'node:crypto'
-import { sql, type Transaction } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { DB } from '../db/tables.js'
 import type { EventMetadata, NewEvent, StreamAppend } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
@@ -12,31 +12,24 @@ export interface Loaded<S> {
   state: S
 }
 
-export async function load<S>(
-  trx: Transaction<DB>,
-  streamId: string,
-  initial: S,
-): Promise<Loaded<S>> {
-  const [loaded] = await loadAll(trx, [streamId, initial] as const)
+export async function load<S>(db: Kysely<DB>, streamId: string, initial: S): Promise<Loaded<S>> {
+  const [loaded] = await loadAll(db, [streamId, initial] as const)
   return loaded
 }
 
 /** Both streams a command decides on (a book and an account), read in one query. */
 export async function loadAll<A, B>(
-  trx: Transaction<DB>,
+  db: Kysely<DB>,
   a: readonly [string, A],
   b: readonly [string, B],
 ): Promise<[Loaded<A>, Loaded<B>]>
-export async function loadAll<A>(
-  trx: Transaction<DB>,
-  a: readonly [string, A],
-): Promise<[Loaded<A>]>
+export async function loadAll<A>(db: Kysely<DB>, a: readonly [string, A]): Promise<[Loaded<A>]>
 export async function loadAll(
-  trx: Transaction<DB>,
+  db: Kysely<DB>,
   ...specs: (readonly [string, unknown])[]
 ): Promise<Loaded<unknown>[]> {
   const snaps = await loadStreams(
-    trx,
+    db,
     specs.map(([id]) => id),
   )
   return specs.map(([streamId, initial]) => {
@@ -70,8 +63,8 @@ export function appendFor<S, E extends { type: string; data: unknown }>(
 }
 
 /** Where the stream's latest event stands in the log. */
-export async function streamPosition(trx: Transaction<DB>, streamId: string): Promise<Position> {
-  const row = await trx
+export async function streamPosition(db: Kysely<DB>, streamId: string): Promise<Position> {
+  const row = await db
     .selectFrom('events')
     .select([sql<string>`transaction_id::text`.as('tx'), 'global_position'])
     .where('stream_id', '=', streamId)

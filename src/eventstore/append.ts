@@ -1,10 +1,9 @@
 // The only code that writes events. See DESIGN.md, "Event store" and "Log order".
-import { sql, type Transaction } from 'kysely'
+import { type Compilable, type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../db/tables.js'
 import { eventsAppended } from '../metrics.js'
 import { ConcurrencyError, PartialDuplicateError } from './errors.js'
 import type { Position } from './position.js'
-import { loadStreams } from './streams.js'
 
 export interface EventMetadata {
   actor?: string
@@ -43,36 +42,43 @@ export interface AppendResult {
   replayed: boolean
 }
 
+export interface AppendOptions {
+  /**
+   * More writes (Kysely insert, update or delete builders) made by the append's own statement:
+   * all of them or none, with the events. They run after the streams are locked.
+   */
+  also?: readonly Compilable[]
+}
+
 /**
- * Appends to one or several streams, all or nothing, within the caller's transaction, each stream
- * checked against its expected version. Call it before any other write of the transaction: the
- * stream rows it locks first are what give the transaction its id, and so its place in the log
- * order, only once the streams are locked.
+ * Appends to one or several streams, all or nothing, each stream checked against its expected
+ * version; with `also`'s writes, in one statement. In autocommit (a Kysely<DB>) that statement is
+ * the whole transaction: the command side needs one round trip to write. In a caller's
+ * transaction, call it before any other write: the stream rows it locks first are what give the
+ * transaction its id, and so its place in the log order, only once the streams are locked.
  *
- * Round trips: one statement that locks the existing streams in a fixed order, checks and advances
- * their versions and inserts the events only if every stream advanced; one more before it when
- * the append creates streams, and one lookup when the caller chose the event ids (a retry of the
- * same append is then recognised, not repeated).
+ * The statement creates new streams, locks existing ones in a fixed order (by id), checks and
+ * advances their versions, and inserts the events only if every stream advanced; otherwise it
+ * fails as a whole with a ConcurrencyError naming the stream. One lookup comes first when the
+ * caller chose the event ids (a retry of the same append is then recognised, not repeated).
  */
 export async function appendToStreams(
-  trx: Transaction<DB>,
+  db: Kysely<DB> | Transaction<DB>,
   appends: readonly StreamAppend[],
+  options: AppendOptions = {},
 ): Promise<AppendResult> {
   const events = appends.flatMap((a) => a.events)
   if (events.length === 0) throw new RangeError('an append needs at least one event')
   if (appends.some((a) => a.callerChosenIds)) {
-    const recognised = await alreadyAppended(trx, events)
+    const recognised = await alreadyAppended(db, events)
     if (recognised) return { position: recognised, replayed: true }
   }
-
-  // A fixed lock order, new streams first, then existing ones by id (the statement sorts those):
-  // two multi-stream appends can never wait on each other in a cycle.
-  const created = appends
-    .filter((a) => a.expectedVersion === 0)
-    .sort((a, b) => (a.streamId < b.streamId ? -1 : 1))
-  if (created.length > 0) await createStreams(trx, created)
-  const advanced = appends.filter((a) => a.expectedVersion > 0)
-
+  const streams = appends.map((a) => ({
+    stream_id: a.streamId,
+    expected: a.expectedVersion,
+    version: a.expectedVersion + a.events.length,
+    state: a.state,
+  }))
   const rows = appends.flatMap((a) =>
     a.events.map((e, i) => ({
       event_id: e.eventId,
@@ -83,35 +89,49 @@ export async function appendToStreams(
       metadata: e.metadata ?? {},
     })),
   )
-  const streams = advanced.map((a) => ({
-    stream_id: a.streamId,
-    expected: a.expectedVersion,
-    version: a.expectedVersion + a.events.length,
-    state: a.state,
-  }))
-  const { rows: inserted } = await sql<{ global_position: number; tx: string }>`
-    WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(streams)}::jsonb)
-        AS r(stream_id text, expected integer, version integer, state jsonb)
-    ), locked AS (
-      SELECT s.stream_id FROM streams s JOIN input i ON i.stream_id = s.stream_id
-      WHERE s.version = i.expected
-      ORDER BY s.stream_id COLLATE "C"
-      FOR UPDATE OF s
-    ), advanced AS (
-      UPDATE streams s SET version = i.version, state = i.state, updated_at = now()
-      FROM input i JOIN locked l ON l.stream_id = i.stream_id
-      WHERE s.stream_id = i.stream_id AND s.version = i.expected
-      RETURNING s.stream_id
-    )
-    INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
-    SELECT e.event_id, e.stream_id, e.stream_version, e.type, e.data, e.metadata
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS e(event_id uuid, stream_id text, stream_version integer, type text, data jsonb, metadata jsonb)
-    WHERE (SELECT count(*) FROM advanced) = ${streams.length}
-    ORDER BY e.stream_id COLLATE "C", e.stream_version
-    RETURNING global_position, transaction_id::text AS tx`.execute(trx)
-  if (inserted.length === 0) throw await conflictOf(trx, advanced)
+  const also = (options.also ?? []).map((q, i) => sql`, ${sql.id(`also_${i}`)} AS (${q})`)
+  let inserted: { global_position: number; tx: string }[]
+  try {
+    ;({ rows: inserted } = await sql<{ global_position: number; tx: string }>`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(streams)}::jsonb)
+          AS r(stream_id text, expected integer, version integer, state jsonb)
+      ), created AS (
+        INSERT INTO streams (stream_id, version, state)
+        SELECT stream_id, version, state FROM input WHERE expected = 0
+        ORDER BY stream_id COLLATE "C"
+        ON CONFLICT (stream_id) DO NOTHING
+        RETURNING stream_id
+      ), locked AS (
+        SELECT s.stream_id FROM streams s JOIN input i ON i.stream_id = s.stream_id
+        WHERE i.expected > 0 AND s.version = i.expected
+        ORDER BY s.stream_id COLLATE "C"
+        FOR UPDATE OF s
+      ), advanced AS (
+        UPDATE streams s SET version = i.version, state = i.state, updated_at = now()
+        FROM input i JOIN locked l ON l.stream_id = i.stream_id
+        WHERE s.stream_id = i.stream_id AND s.version = i.expected
+        RETURNING s.stream_id
+      ), checked AS (
+        SELECT rental_ledger_streams_advanced(
+          ARRAY(SELECT stream_id FROM input),
+          ARRAY(SELECT stream_id FROM created UNION ALL SELECT stream_id FROM advanced)
+        ) AS ok
+      ), inserted AS (
+        INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
+        SELECT e.event_id, e.stream_id, e.stream_version, e.type, e.data, e.metadata
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS e(event_id uuid, stream_id text, stream_version integer, type text, data jsonb,
+               metadata jsonb),
+          checked
+        WHERE checked.ok
+        ORDER BY e.stream_id COLLATE "C", e.stream_version
+        RETURNING global_position, transaction_id
+      )${sql.join(also, sql``)}
+      SELECT global_position, transaction_id::text AS tx FROM inserted`.execute(db))
+  } catch (err) {
+    throw conflictOf(err, appends) ?? err
+  }
   eventsAppended.inc(inserted.length)
   const last = inserted.reduce((m, r) => (r.global_position > m.global_position ? r : m))
   return {
@@ -120,45 +140,16 @@ export async function appendToStreams(
   }
 }
 
-/** Streams that must not exist yet: a racing creator makes this append conflict, loudly. */
-async function createStreams(
-  trx: Transaction<DB>,
-  appends: readonly StreamAppend[],
-): Promise<void> {
-  const done = await trx
-    .insertInto('streams')
-    .values(
-      appends.map((a) => ({
-        stream_id: a.streamId,
-        version: a.events.length,
-        state: JSON.stringify(a.state),
-      })),
-    )
-    .onConflict((oc) => oc.column('stream_id').doNothing())
-    .returning('stream_id')
-    .execute()
-  const made = new Set(done.map((r) => r.stream_id))
-  const lost = appends.find((a) => !made.has(a.streamId))
-  // Loud, never silent: a racing append must not be dropped (DESIGN.md).
-  if (lost) throw new ConcurrencyError(lost.streamId, 0)
-}
-
-/** Which stream moved since it was read (the append statement only says that one did). */
-async function conflictOf(
-  trx: Transaction<DB>,
-  appends: readonly StreamAppend[],
-): Promise<ConcurrencyError> {
-  const now = await loadStreams(
-    trx,
-    appends.map((a) => a.streamId),
-  )
-  const moved =
-    appends.find((a) => now.get(a.streamId)?.version !== a.expectedVersion) ?? appends[0]!
+/** The append statement's conflict (a stream moved, or a deadlock with another append), if it is one. */
+function conflictOf(err: unknown, appends: readonly StreamAppend[]): ConcurrencyError | undefined {
+  const e = err as { code?: string; detail?: string }
+  if (e?.code !== '40001' && e?.code !== '40P01') return undefined
+  const moved = appends.find((a) => a.streamId === e.detail) ?? appends[0]!
   return new ConcurrencyError(moved.streamId, moved.expectedVersion)
 }
 
 async function alreadyAppended(
-  trx: Transaction<DB>,
+  trx: Kysely<DB> | Transaction<DB>,
   events: readonly NewEvent[],
 ): Promise<Position | undefined> {
   const found = await trx
