@@ -8,9 +8,10 @@
 // checkpoint; messages without links are compared with the log.
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/tables.js'
-import { comparePositions, encodePosition } from '../eventstore/position.js'
+import { comparePositions } from '../eventstore/position.js'
 import { readLog, readLogFrom, type StoredEvent } from '../eventstore/reader.js'
 import { readCheckpoint } from '../projector/apply-batch.js'
+import { inOrderAfter, linkedFrom } from '../projector/order.js'
 import type { Projection } from '../projector/projection.js'
 import type { DeliveredEvent } from './message.js'
 
@@ -26,17 +27,9 @@ export async function inLogOrder(
   delivered: readonly DeliveredEvent[],
 ): Promise<InOrderBatch> {
   const from = await readCheckpoint(db, projection.schema)
-  const byPosition = new Map<string, DeliveredEvent>()
-  for (const e of delivered) {
-    if (comparePositions(e.position, from) > 0) byPosition.set(e.token, e)
-  }
-  const fresh = [...byPosition.values()].sort((a, b) => comparePositions(a.position, b.position))
+  const fresh = inOrderAfter(from, delivered)
   if (fresh.length === 0) return { events: [], filled: false }
-  if (
-    fresh.every((e, i) => e.previous === (i === 0 ? encodePosition(from) : fresh[i - 1]!.token))
-  ) {
-    return { events: fresh, filled: false }
-  }
+  if (linkedFrom(from, fresh)) return { events: fresh, filled: false }
   const next = await readLog(db, { after: from, limit: fresh.length })
   if (next.length === fresh.length && next.every((e, i) => e.eventId === fresh[i]!.eventId)) {
     return { events: fresh, filled: false }

@@ -3,12 +3,10 @@
 // the log's next events without reading the log (in-order.ts).
 import { decodePosition, encodePosition, type Position } from '../eventstore/position.js'
 import type { StoredEvent } from '../eventstore/reader.js'
+import type { LinkedEvent } from '../projector/order.js'
 
 /** A delivered event; `previous` is absent in messages of relays older than the link. */
-export interface DeliveredEvent extends StoredEvent {
-  /** The position token of the log's event before this one (START's for the first). */
-  previous?: string
-}
+export type DeliveredEvent = LinkedEvent
 
 interface Wire {
   position: string

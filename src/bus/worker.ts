@@ -4,12 +4,13 @@
 import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, jetstream } from '@nats-io/jetstream'
 import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
+import type { Position } from '../eventstore/position.js'
 import { projectionBatches } from '../metrics.js'
-import { applyBatch, StreamGapError } from '../projector/apply-batch.js'
+import { applyBatch, NotLinkedError, StreamGapError } from '../projector/apply-batch.js'
 import type { ProjectionProgress } from '../projector/progress.js'
 import type { Projection } from '../projector/projection.js'
 import { inLogOrder } from './in-order.js'
-import { decodeEvent } from './message.js'
+import { type DeliveredEvent, decodeEvent } from './message.js'
 import { type BusNames, manager, type NatsConnection } from './nats.js'
 
 export interface WorkerOptions {
@@ -101,6 +102,21 @@ export class ProjectionWorker {
     }
   }
 
+  /** Linked from the checkpoint (the usual case): applied as delivered, the log unread. */
+  private async apply(
+    delivered: DeliveredEvent[],
+  ): Promise<{ position: Position; filled: boolean }> {
+    const db = this.database.db
+    try {
+      const position = await applyBatch(db, this.projection, delivered, { linkedOnly: true })
+      return { position, filled: false }
+    } catch (err) {
+      if (!(err instanceof NotLinkedError)) throw err
+    }
+    const { events, filled } = await inLogOrder(db, this.projection, delivered)
+    return { position: await applyBatch(db, this.projection, events), filled }
+  }
+
   private async process(): Promise<void> {
     const limit = this.options.batchSize ?? 500
     while (!this.stopped || this.queue.length > 0) {
@@ -114,14 +130,10 @@ export class ProjectionWorker {
       }
       const batch = this.queue.splice(0, limit)
       try {
-        const { events, filled } = await inLogOrder(
-          this.database.db,
-          this.projection,
-          batch.map((m) => decodeEvent(m.data)),
-        )
+        const delivered = batch.map((m) => decodeEvent(m.data))
+        const { position, filled } = await this.apply(delivered)
         if (filled) this.filledFromLog++
         projectionBatches.inc({ projection: this.projection.name, source: filled ? 'log' : 'nats' })
-        const position = await applyBatch(this.database.db, this.projection, events)
         if (this.options.exitAfterCommits && ++this.commits >= this.options.exitAfterCommits) {
           process.exit(86)
         }

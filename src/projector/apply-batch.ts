@@ -5,8 +5,9 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import { recordset } from '../db/recordset.js'
 import { withSessionLock } from '../db/session-lock.js'
 import type { DB } from '../db/tables.js'
-import { comparePositions, encodePosition, type Position } from '../eventstore/position.js'
+import { encodePosition, type Position } from '../eventstore/position.js'
 import type { StoredEvent } from '../eventstore/reader.js'
+import { inOrderAfter, type LinkedEvent, linkedFrom } from './order.js'
 import { categoryOf, type Projection } from './projection.js'
 
 export const PROGRESS_CHANNEL = 'rental_ledger_projections'
@@ -18,6 +19,14 @@ export class StreamGapError extends Error {
       `projection ${projection}: event ${e.eventId} is version ${e.streamVersion} of ${e.streamId}, expected ${expected}`,
     )
     this.name = 'StreamGapError'
+  }
+}
+
+/** A batch applied `linkedOnly` was not the log's next events: nothing was applied. */
+export class NotLinkedError extends Error {
+  constructor(projection: string) {
+    super(`projection ${projection}: the batch does not link from the checkpoint`)
+    this.name = 'NotLinkedError'
   }
 }
 
@@ -56,35 +65,46 @@ export async function readCheckpoint(db: Kysely<DB>, schema: string): Promise<Po
   return { transactionId: BigInt(row.tx), globalPosition: row.global_position }
 }
 
+export interface BatchOptions {
+  /** The schema written: the projection's live one unless a rebuild's scratch. */
+  schema?: string
+  /** Tell other processes of the new position (live schemas only). */
+  notify?: boolean
+  /**
+   * Apply the batch only if it is, link by link, the log's next events after the checkpoint
+   * (messages name their predecessor, src/bus/message.ts); otherwise apply nothing and throw
+   * NotLinkedError, for the caller to put the batch in log order (src/bus/in-order.ts).
+   */
+  linkedOnly?: boolean
+}
+
 export function applyBatch(
   db: Kysely<DB>,
   projection: Projection,
-  events: readonly StoredEvent[],
-  schema = projection.schema,
-  notify = true,
+  events: readonly LinkedEvent[],
+  options: BatchOptions = {},
 ): Promise<Position> {
-  return db.transaction().execute((trx) => applyBatchIn(trx, projection, events, schema, notify))
+  return db.transaction().execute((trx) => applyBatchIn(trx, projection, events, options))
 }
 
 /** applyBatch within a transaction the caller holds (a replay's swap, a verify's catch-up). */
 export async function applyBatchIn(
   trx: Transaction<DB>,
   projection: Projection,
-  events: readonly StoredEvent[],
-  schema = projection.schema,
-  notify = true,
+  events: readonly LinkedEvent[],
+  { schema = projection.schema, notify = true, linkedOnly = false }: BatchOptions = {},
 ): Promise<Position> {
   // One writer per projection schema at a time: racing workers queue here instead of failing
   // the compare-and-set, and a replay's swap cannot interleave with a batch.
   await lockProjection(trx, schema)
-  const from = await readCheckpoint(trx, schema)
-  const fresh = events.filter((e) => comparePositions(e.position, from) > 0)
+  const streams = events.filter((e) => projection.categories.includes(categoryOf(e.streamId)))
+  const { from, versions: seen } = await checkpointAndVersions(trx, schema, streams)
+  const fresh = inOrderAfter(from, events)
   if (fresh.length === 0) return from
+  if (linkedOnly && !linkedFrom(from, fresh)) throw new NotLinkedError(projection.name)
   const to = fresh[fresh.length - 1]!.position
   const mine = fresh.filter((e) => projection.categories.includes(categoryOf(e.streamId)))
-  const seen = new Map<string, number>()
   if (mine.length > 0) {
-    for (const [id, version] of await streamVersions(trx, schema, mine)) seen.set(id, version)
     for (const e of mine) {
       const expected = (seen.get(e.streamId) ?? 0) + 1
       if (e.streamVersion !== expected) throw new StreamGapError(projection.name, e, expected)
@@ -141,17 +161,26 @@ export async function notifyProgress(
 const progressNotice = (name: string, position: Position) =>
   sql`pg_notify(${PROGRESS_CHANNEL}, ${`${name} ${encodePosition(position)}`})`
 
-async function streamVersions(
+/** The checkpoint, and the last version seen of each of `events`' streams: one query. */
+async function checkpointAndVersions(
   db: Kysely<DB>,
   schema: string,
   events: readonly StoredEvent[],
-): Promise<Map<string, number>> {
+): Promise<{ from: Position; versions: Map<string, number> }> {
   const ids = [...new Set(events.map((e) => e.streamId))]
-  const rows = await db
-    .withSchema(schema)
-    .selectFrom('stream_versions')
-    .select(['stream_id', 'version'])
-    .where('stream_id', 'in', ids)
-    .execute()
-  return new Map(rows.map((r) => [r.stream_id, r.version]))
+  const { rows } = await sql<{
+    tx: string
+    global_position: number
+    versions: Record<string, number>
+  }>`
+    SELECT c.transaction_id::text AS tx, c.global_position,
+      (SELECT coalesce(jsonb_object_agg(v.stream_id, v.version), '{}'::jsonb)
+         FROM ${sql.id(schema, 'stream_versions')} v WHERE v.stream_id = ANY(${ids}::text[])) AS versions
+    FROM ${sql.id(schema, 'checkpoint')} c WHERE c.id = 1`.execute(db)
+  const row = rows[0]
+  if (!row) throw new Error(`projection schema ${schema} has no checkpoint`)
+  return {
+    from: { transactionId: BigInt(row.tx), globalPosition: row.global_position },
+    versions: new Map(Object.entries(row.versions)),
+  }
 }

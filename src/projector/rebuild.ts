@@ -71,7 +71,7 @@ export async function rebuildInto(
   await createProjectionSchema(db, projection, scratch)
   let position = START
   for await (const page of readLogFrom(db, START, options.pageSize ?? 2000)) {
-    position = await applyBatch(db, projection, page, scratch, false)
+    position = await applyBatch(db, projection, page, { schema: scratch, notify: false })
     await options.onProgress?.(page.length)
   }
   return position
@@ -93,7 +93,7 @@ export async function catchUpIn(
     const page = await readLog(trx, { after: position, limit: pageSize })
     const wanted = until ? page.filter((e) => comparePositions(e.position, until) <= 0) : page
     if (wanted.length === 0) return position
-    position = await applyBatchIn(trx, projection, wanted, schema, false)
+    position = await applyBatchIn(trx, projection, wanted, { schema, notify: false })
     if (wanted.length < pageSize) return position
   }
 }

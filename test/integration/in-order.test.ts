@@ -5,7 +5,7 @@ import { inLogOrder } from '../../src/bus/in-order.js'
 import { appendToStreams } from '../../src/eventstore/append.js'
 import { START } from '../../src/eventstore/position.js'
 import { readLog, type StoredEvent } from '../../src/eventstore/reader.js'
-import { applyBatch } from '../../src/projector/apply-batch.js'
+import { applyBatch, NotLinkedError, readCheckpoint } from '../../src/projector/apply-batch.js'
 import { ensureProjectionSchemas } from '../../src/projector/schema.js'
 import { forEachBackend } from '../helpers/db.js'
 import { waitFor } from '../helpers/processes.js'
@@ -77,4 +77,20 @@ forEachBackend(t, async (t, d) => {
     [log[2]!, log[3]!].map((e) => e.eventId),
     'a chain must start at the checkpoint',
   )
+
+  // A worker's batch: applied as delivered when linked from the checkpoint, else not at all.
+  await t.rejects(
+    applyBatch(d.db, bookAvailability, [linked(log[3]!, log[2]!)], { linkedOnly: true }),
+    NotLinkedError,
+    'an unlinked batch is left to be put in log order',
+  )
+  t.same(await readCheckpoint(d.db, bookAvailability.schema), log[1]!.position, 'nothing applied')
+  t.same(
+    await applyBatch(d.db, bookAvailability, [linked(log[3]!, log[2]!), linked(log[2]!, log[1]!)], {
+      linkedOnly: true,
+    }),
+    log[3]!.position,
+    'a linked batch is applied, in log order',
+  )
+  t.same(await readCheckpoint(d.db, bookAvailability.schema), log[3]!.position)
 })
