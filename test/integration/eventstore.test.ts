@@ -116,6 +116,61 @@ forEachBackend(t, async (t, d, backend) => {
   })
 
   await t.test(
+    'writes made with an append share its fate (one statement, no transaction)',
+    async (t) => {
+      await append(d, 'w-a', 0, [ev()])
+      const rental = (bookId: string) =>
+        d.db
+          .insertInto('rental_streams')
+          .values({ rental_id: randomUUID(), book_id: bookId, user_id: randomUUID() })
+      const rentalsOf = async (bookId: string) =>
+        (
+          await d.db
+            .selectFrom('rental_streams')
+            .select('rental_id')
+            .where('book_id', '=', bookId)
+            .execute()
+        ).length
+      const a = { streamId: 'w-a', events: [ev()], state: {} }
+      const stale = randomUUID()
+      await t.rejects(
+        appendToStreams(d.db, [{ ...a, expectedVersion: 0 }], { also: [rental(stale)] }),
+        { name: 'ConcurrencyError', streamId: 'w-a' },
+      )
+      t.equal(await rentalsOf(stale), 0, 'a conflicting append writes nothing else either')
+      const dup = randomUUID()
+      const taken = randomUUID()
+      await d.db
+        .insertInto('rental_streams')
+        .values({ rental_id: dup, book_id: taken, user_id: taken })
+        .execute()
+      const before = (await loadStream(d.db, 'w-a')).version
+      await t.rejects(
+        appendToStreams(d.db, [{ ...a, expectedVersion: 1 }], {
+          also: [
+            d.db
+              .insertInto('rental_streams')
+              .values({ rental_id: dup, book_id: dup, user_id: dup }),
+          ],
+        }),
+        { code: '23505' },
+      )
+      t.equal(
+        (await loadStream(d.db, 'w-a')).version,
+        before,
+        'a failing side write undoes the append',
+      )
+      const ok = randomUUID()
+      const done = await appendToStreams(d.db, [{ ...a, expectedVersion: 1 }], {
+        also: [rental(ok)],
+      })
+      t.equal(done.replayed, false)
+      t.equal(await rentalsOf(ok), 1, 'and both are written together')
+      t.equal((await loadStream(d.db, 'w-a')).version, 2)
+    },
+  )
+
+  await t.test(
     'a retried append with the same event ids is recognised, not repeated',
     async (t) => {
       const events = [ev('R1'), ev('R2')]
