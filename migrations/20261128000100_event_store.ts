@@ -32,16 +32,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
       FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`.execute(db)
 
-  // Wakes the relay and in-process readers after a commit (notifications are delivered on commit).
-  await sql`
-    CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      PERFORM pg_notify('rental_ledger_events', '');
-      RETURN NULL;
-    END $$`.execute(db)
-  await sql`
-    CREATE TRIGGER events_notify AFTER INSERT ON events
-      FOR EACH STATEMENT EXECUTE FUNCTION events_notify()`.execute(db)
+  await createEventsNotify(db)
 
   // One row per stream: its version (the optimistic-concurrency check) and the small decision
   // state the command side needs, so that no command loads a whole stream.
@@ -52,6 +43,19 @@ export async function up(db: Kysely<any>): Promise<void> {
       state jsonb NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()
     )`.execute(db)
+}
+
+/** Wakes the relay and in-process readers after a commit (dropped again by migration 000600). */
+export async function createEventsNotify(db: Kysely<any>): Promise<void> {
+  await sql`
+    CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM pg_notify('rental_ledger_events', '');
+      RETURN NULL;
+    END $$`.execute(db)
+  await sql`
+    CREATE TRIGGER events_notify AFTER INSERT ON events
+      FOR EACH STATEMENT EXECUTE FUNCTION events_notify()`.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

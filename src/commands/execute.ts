@@ -8,6 +8,7 @@ import type { DB } from '../db/tables.js'
 import type { AccountLimits } from '../domain/account.js'
 import { DomainError } from '../domain/errors.js'
 import type { Plan } from '../domain/pricing.js'
+import { announceAppends } from '../eventstore/announce.js'
 import { type AppendResult, appendToStreams, type StreamAppend } from '../eventstore/append.js'
 import { ConcurrencyError } from '../eventstore/errors.js'
 import type { Position } from '../eventstore/position.js'
@@ -117,12 +118,15 @@ async function write<R>(
       const which = uniqueViolation(err)
       throw (which !== undefined && decision.onUniqueViolation?.(which)) || err
     })
-  if (!options.idempotency) return decision.result((await append(deps.db)).position)
-  return deps.db.transaction().execute(async (trx) => {
-    const result = decision.result((await append(trx)).position)
-    await remember(trx, options, result)
-    return result
-  })
+  const result = options.idempotency
+    ? await deps.db.transaction().execute(async (trx) => {
+        const result = decision.result((await append(trx)).position)
+        await remember(trx, options, result)
+        return result
+      })
+    : decision.result((await append(deps.db)).position)
+  void announceAppends(deps.db)
+  return result
 }
 
 /** The Idempotency-Key's record of the response, if the request has a key. */

@@ -3,12 +3,11 @@
 import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
 import { listen, type Unlisten } from '../db/listen.js'
+import { EVENTS_CHANNEL } from '../eventstore/announce.js'
 import { readLog } from '../eventstore/reader.js'
 import { applyBatch, readCheckpoint } from './apply-batch.js'
 import type { ProjectionProgress } from './progress.js'
 import type { Projection } from './projection.js'
-
-export const EVENTS_CHANNEL = 'rental_ledger_events'
 
 export interface InProcessFeederOptions {
   batchSize?: number
