@@ -9,6 +9,7 @@ import { registerUser } from '../commands/accounts.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { DomainError } from '../domain/errors.js'
+import { announced } from '../eventstore/announce.js'
 import { passwordTooLong, RegisterBody } from '../http/routes/auth.js'
 import { validatorCompiler } from '../http/validation.js'
 import { commandDeps, prepareDatabase } from '../service.js'
@@ -96,6 +97,8 @@ export async function createSuperuser(args: string[], config: Config): Promise<n
       process.stdout.write(`created staff account ${user.username} (${user.id})\n`)
       return 0
     } finally {
+      // A relay or feeder running elsewhere hears of the new events now, not at its next poll.
+      await announced(database.db)
       await database.close()
     }
   } catch (err) {

@@ -3,6 +3,7 @@ import { addBook } from '../commands/books.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { DomainError } from '../domain/errors.js'
+import { announced } from '../eventstore/announce.js'
 import { commandDeps, prepareDatabase } from '../service.js'
 import { DEMO_BOOKS } from './data/demo-books.js'
 
@@ -30,6 +31,8 @@ export async function demoCatalogue(args: string[], config: Config): Promise<num
     process.stdout.write(`added ${added} books${kept ? ` (${kept} were already there)` : ''}\n`)
     return 0
   } finally {
+    // A relay or feeder running elsewhere hears of the new events now, not at its next poll.
+    await announced(database.db)
     await database.close()
   }
 }

@@ -37,3 +37,8 @@ export function announceAppends<DB>(db: Kysely<DB>): Promise<void> {
   })()
   return state.sent
 }
+
+/** Settles when the announcement in flight, if any, has been sent: before closing `db`. */
+export function announced<DB>(db: Kysely<DB>): Promise<void> {
+  return announcing.get(db as unknown as Kysely<never>)?.sent ?? Promise.resolve()
+}

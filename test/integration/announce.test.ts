@@ -3,7 +3,7 @@
 import { sql } from 'kysely'
 import t from 'tap'
 import { listen } from '../../src/db/listen.js'
-import { announceAppends, EVENTS_CHANNEL } from '../../src/eventstore/announce.js'
+import { announceAppends, announced, EVENTS_CHANNEL } from '../../src/eventstore/announce.js'
 import { forEachBackend } from '../helpers/db.js'
 import { waitFor } from '../helpers/processes.js'
 
@@ -26,4 +26,10 @@ forEachBackend(t, async (t, database) => {
   await Promise.all(Array.from({ length: 50 }, () => announceAppends(database.db)))
   const burst = await upToMarker('burst')
   t.ok(burst >= 1 && burst <= 2, `50 announcements at once: ${burst} NOTIFY (1 or 2)`)
+
+  // A command-line process waits for the one in flight before it closes the database.
+  void announceAppends(database.db)
+  await announced(database.db)
+  t.equal(await upToMarker('closing'), 1, 'announced() waits for the NOTIFY in flight')
+  await announced(database.db) // none in flight: settles at once
 })
