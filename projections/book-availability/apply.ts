@@ -1,8 +1,8 @@
 // SQL: the book-availability read model, one row per book with its copies and copies out.
 // A batch is folded in memory first (evolve.ts says what each event does), then written with at
-// most two set-based statements, whatever the number of events.
+// most two set-based writes, in one statement, whatever the number of events.
 import { type Kysely, sql, type Transaction } from 'kysely'
-import { insertRecordset, recordset } from '../../src/db/recordset.js'
+import { insertFrom, recordset } from '../../src/db/recordset.js'
 import type { DB } from '../../src/db/tables.js'
 import type { BookEvent } from '../../src/domain/events.js'
 import type { BookType } from '../../src/domain/pricing.js'
@@ -119,22 +119,25 @@ export function foldBooks(changes: readonly BookRowChange[]): {
 
 async function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
   const { added, changed } = foldBooks(events.map((e) => evolve(e as unknown as BookEvent)))
-  await insertRecordset(db, 'books', NEW_BOOK, added)
-  if (changed.length > 0) {
-    await db
-      .updateTable('books')
-      .from(recordset('x', BOOK_DELTA, changed))
-      .set((eb) => ({
-        title: eb.fn.coalesce('x.title', 'books.title'),
-        author: eb.fn.coalesce('x.author', 'books.author'),
-        description: eb.fn.coalesce('x.description', 'books.description'),
-        book_type: eb.fn.coalesce('x.book_type', 'books.book_type'),
-        copies: eb.fn.coalesce('x.copies', 'books.copies'),
-        copies_out: sql`books.copies_out + x.out_delta`,
-      }))
-      .whereRef('books.book_id', '=', 'x.book_id')
-      .execute()
-  }
+  // One statement: the two writes touch different rows (books added now, books from before).
+  await db
+    .with('added', (qb) => insertFrom(qb, 'books', NEW_BOOK, added))
+    .with('changed', (qb) =>
+      qb
+        .updateTable('books')
+        .from(recordset('x', BOOK_DELTA, changed))
+        .set((eb) => ({
+          title: eb.fn.coalesce('x.title', 'books.title'),
+          author: eb.fn.coalesce('x.author', 'books.author'),
+          description: eb.fn.coalesce('x.description', 'books.description'),
+          book_type: eb.fn.coalesce('x.book_type', 'books.book_type'),
+          copies: eb.fn.coalesce('x.copies', 'books.copies'),
+          copies_out: sql`books.copies_out + x.out_delta`,
+        }))
+        .whereRef('books.book_id', '=', 'x.book_id'),
+    )
+    .selectNoFrom(sql<number>`1`.as('done'))
+    .execute()
 }
 
 export const bookAvailability: Projection = {

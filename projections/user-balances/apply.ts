@@ -1,8 +1,8 @@
 // SQL: per user, running totals of posted charges and payments, and every rental and payment,
 // enough to answer a balance at any asOf and to list rentals. A batch is folded in memory first
-// (evolve.ts says what each event does), then written with at most five set-based statements.
+// (evolve.ts says what each event does), then written with one statement of set-based writes.
 import { type Kysely, sql, type Transaction } from 'kysely'
-import { insertRecordset, recordset } from '../../src/db/recordset.js'
+import { insertFrom, recordset } from '../../src/db/recordset.js'
 import type { DB } from '../../src/db/tables.js'
 import type { AccountEvent } from '../../src/domain/events.js'
 import type { StoredEvent } from '../../src/eventstore/reader.js'
@@ -105,9 +105,21 @@ const POSTING = {
   last_posted_at: 'timestamptz',
 } as const
 
-/** The batch's net effect, table by table; rentals opened and closed within it are added closed. */
+const blank = (userId: string): Posting => ({
+  user_id: userId,
+  charged_cents: 0,
+  paid_cents: 0,
+  last_posted_at: null,
+})
+
+/**
+ * The batch's net effect, table by table: rows it adds are added in their final state (rentals
+ * opened and closed within it are added closed; accounts registered within it carry their
+ * postings), so that every write touches rows no other write of the batch touches.
+ */
 export function foldBalances(changes: readonly BalanceChange[]) {
-  const accounts: { user_id: string }[] = []
+  /** Accounts registered in this batch, with what the batch posts to them. */
+  const accounts = new Map<string, Posting>()
   const opened = new Map<string, NewRental>()
   const closed: ClosedRental[] = []
   const payments: NewPayment[] = []
@@ -118,22 +130,17 @@ export function foldBalances(changes: readonly BalanceChange[]) {
     cents: number,
     at: string,
   ) => {
-    const p = postings.get(userId) ?? {
-      user_id: userId,
-      charged_cents: 0,
-      paid_cents: 0,
-      last_posted_at: at,
-    }
+    const p = accounts.get(userId) ?? postings.get(userId) ?? blank(userId)
     p[column] += cents
     if (p.last_posted_at === null || Date.parse(at) > Date.parse(p.last_posted_at)) {
       p.last_posted_at = at
     }
-    postings.set(userId, p)
+    if (!accounts.has(userId)) postings.set(userId, p)
   }
   for (const change of changes) {
     switch (change.kind) {
       case 'account':
-        accounts.push({ user_id: change.userId })
+        accounts.set(change.userId, blank(change.userId))
         break
       case 'rentalOpened': {
         const r = change.rental
@@ -179,7 +186,7 @@ export function foldBalances(changes: readonly BalanceChange[]) {
     }
   }
   return {
-    accounts,
+    accounts: [...accounts.values()],
     opened: [...opened.values()],
     closed,
     payments,
@@ -189,37 +196,34 @@ export function foldBalances(changes: readonly BalanceChange[]) {
 
 async function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
   const batch = foldBalances(events.map((e) => evolve(e as unknown as AccountEvent)))
-  await insertRecordset(
-    db,
-    'accounts',
-    POSTING,
-    batch.accounts.map((a) => ({ ...a, charged_cents: 0, paid_cents: 0, last_posted_at: null })),
-  )
-  await insertRecordset(db, 'rentals', NEW_RENTAL, batch.opened)
-  if (batch.closed.length > 0) {
-    await db
-      .updateTable('rentals')
-      .from(recordset('x', CLOSED_RENTAL, batch.closed))
-      .set((eb) => ({
-        returned_at: eb.ref('x.returned_at'),
-        charge_cents: eb.ref('x.charge_cents'),
-      }))
-      .whereRef('rentals.rental_id', '=', 'x.rental_id')
-      .execute()
-  }
-  await insertRecordset(db, 'payments', NEW_PAYMENT, batch.payments)
-  if (batch.postings.length > 0) {
-    await db
-      .updateTable('accounts')
-      .from(recordset('x', POSTING, batch.postings))
-      .set({
-        charged_cents: sql`accounts.charged_cents + x.charged_cents`,
-        paid_cents: sql`accounts.paid_cents + x.paid_cents`,
-        last_posted_at: sql`greatest(accounts.last_posted_at, x.last_posted_at)`,
-      })
-      .whereRef('accounts.user_id', '=', 'x.user_id')
-      .execute()
-  }
+  // One statement: its writes see the same snapshot, and the fold gave each its own rows.
+  await db
+    .with('new_accounts', (qb) => insertFrom(qb, 'accounts', POSTING, batch.accounts))
+    .with('new_rentals', (qb) => insertFrom(qb, 'rentals', NEW_RENTAL, batch.opened))
+    .with('closed_rentals', (qb) =>
+      qb
+        .updateTable('rentals')
+        .from(recordset('x', CLOSED_RENTAL, batch.closed))
+        .set((eb) => ({
+          returned_at: eb.ref('x.returned_at'),
+          charge_cents: eb.ref('x.charge_cents'),
+        }))
+        .whereRef('rentals.rental_id', '=', 'x.rental_id'),
+    )
+    .with('new_payments', (qb) => insertFrom(qb, 'payments', NEW_PAYMENT, batch.payments))
+    .with('posted', (qb) =>
+      qb
+        .updateTable('accounts')
+        .from(recordset('x', POSTING, batch.postings))
+        .set({
+          charged_cents: sql`accounts.charged_cents + x.charged_cents`,
+          paid_cents: sql`accounts.paid_cents + x.paid_cents`,
+          last_posted_at: sql`greatest(accounts.last_posted_at, x.last_posted_at)`,
+        })
+        .whereRef('accounts.user_id', '=', 'x.user_id'),
+    )
+    .selectNoFrom(sql<number>`1`.as('done'))
+    .execute()
 }
 
 export const userBalances: Projection = {

@@ -65,70 +65,82 @@ t.test('books: changes to an older book merge, the last value of each field wins
   ])
 })
 
-t.test('balances: postings sum in integer cents, per user, with the latest time', async (t) => {
-  const rental = {
-    rentalId: '00000000-0000-4000-8000-0000000000f1',
-    bookId: OLD_BOOK,
-    userId: USER,
-    plan: 'v2' as const,
-    bookType: 'novel' as const,
-    rentedAt: '2026-01-01T00:00:00.000Z',
-  }
-  const batch = foldBalances([
-    { kind: 'account', userId: OTHER },
-    { kind: 'rentalOpened', rental },
-    {
-      kind: 'rentalClosed',
-      rentalId: rental.rentalId,
+t.test(
+  'balances: postings sum in integer cents, per user, with the latest time; new accounts carry theirs',
+  async (t) => {
+    const rental = {
+      rentalId: '00000000-0000-4000-8000-0000000000f1',
+      bookId: OLD_BOOK,
       userId: USER,
-      returnedAt: '2026-01-03T00:00:00.000Z',
-      chargeCents: 450,
-    },
-    {
-      kind: 'rentalClosed',
-      rentalId: '00000000-0000-4000-8000-0000000000f2',
-      userId: USER,
-      returnedAt: '2026-01-02T00:00:00.000Z',
-      chargeCents: 150,
-    },
-    {
-      kind: 'payment',
-      payment: {
-        paymentId: '00000000-0000-4000-8000-0000000000e1',
-        userId: OTHER,
-        amountCents: 1000,
-        reference: null,
-        recordedAt: '2026-01-04T00:00:00.000Z',
+      plan: 'v2' as const,
+      bookType: 'novel' as const,
+      rentedAt: '2026-01-01T00:00:00.000Z',
+    }
+    const batch = foldBalances([
+      { kind: 'account', userId: OTHER },
+      { kind: 'rentalOpened', rental },
+      {
+        kind: 'rentalClosed',
+        rentalId: rental.rentalId,
+        userId: USER,
+        returnedAt: '2026-01-03T00:00:00.000Z',
+        chargeCents: 450,
       },
-    },
-  ])
-  t.same(batch.accounts, [{ user_id: OTHER }])
-  t.equal(batch.opened.length, 1)
-  t.match(batch.opened[0], {
-    rental_id: rental.rentalId,
-    returned_at: '2026-01-03T00:00:00.000Z',
-    charge_cents: 450,
-  })
-  t.same(batch.closed, [
-    {
-      rental_id: '00000000-0000-4000-8000-0000000000f2',
-      returned_at: '2026-01-02T00:00:00.000Z',
-      charge_cents: 150,
-    },
-  ])
-  t.equal(batch.payments.length, 1)
-  t.same(batch.postings, [
-    {
-      user_id: USER,
-      charged_cents: 600,
-      paid_cents: 0,
-      last_posted_at: '2026-01-03T00:00:00.000Z',
-    },
-    {
-      user_id: OTHER,
-      charged_cents: 0,
-      paid_cents: 1000,
-      last_posted_at: '2026-01-04T00:00:00.000Z',
-    },
-  ])
-})
+      {
+        kind: 'rentalClosed',
+        rentalId: '00000000-0000-4000-8000-0000000000f2',
+        userId: USER,
+        returnedAt: '2026-01-02T00:00:00.000Z',
+        chargeCents: 150,
+      },
+      {
+        kind: 'payment',
+        payment: {
+          paymentId: '00000000-0000-4000-8000-0000000000e1',
+          userId: OTHER,
+          amountCents: 1000,
+          reference: null,
+          recordedAt: '2026-01-04T00:00:00.000Z',
+        },
+      },
+    ])
+    t.equal(batch.opened.length, 1)
+    t.match(batch.opened[0], {
+      rental_id: rental.rentalId,
+      returned_at: '2026-01-03T00:00:00.000Z',
+      charge_cents: 450,
+    })
+    t.same(batch.closed, [
+      {
+        rental_id: '00000000-0000-4000-8000-0000000000f2',
+        returned_at: '2026-01-02T00:00:00.000Z',
+        charge_cents: 150,
+      },
+    ])
+    t.equal(batch.payments.length, 1)
+    t.same(
+      batch.postings,
+      [
+        {
+          user_id: USER,
+          charged_cents: 600,
+          paid_cents: 0,
+          last_posted_at: '2026-01-03T00:00:00.000Z',
+        },
+      ],
+      'postings to accounts from before the batch',
+    )
+    t.same(
+      batch.accounts,
+      [
+        {
+          user_id: OTHER,
+          charged_cents: 0,
+          paid_cents: 1000,
+          last_posted_at: '2026-01-04T00:00:00.000Z',
+        },
+      ],
+      'an account registered in the batch is added with what the batch posts to it',
+    )
+  },
+)
