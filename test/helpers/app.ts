@@ -34,6 +34,16 @@ export interface TestApp {
   clock: TestClock
   /** A registered account of the role, with a signed access token. */
   user(role?: Role, username?: string): Promise<TestUser>
+  /** `POST /api/books` by `staff` (one copy of a regular book unless told); throws unless 201. */
+  addBook(staff: TestUser, book: NewBook): Promise<{ id: string; position: string }>
+}
+
+export interface NewBook {
+  title: string
+  author?: string
+  description?: string
+  type?: string
+  copies?: number
 }
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256-signing'
@@ -76,7 +86,18 @@ export async function startTestApp(
     const token = service.app.jwt.sign({ sub: user.id, role, username: name })
     return { id: user.id, username: name, token, auth: { authorization: `Bearer ${token}` } }
   }
-  return { service, app: service.app, database, config, clock, user }
+  const addBook = async (staff: TestUser, book: NewBook) => {
+    const res = await service.app.inject({
+      method: 'POST',
+      url: '/api/books',
+      headers: staff.auth,
+      payload: { author: 'A', description: '', type: 'regular', copies: 1, ...book },
+    })
+    if (res.statusCode !== 201)
+      throw new Error(`adding ${book.title}: ${res.statusCode} ${res.body}`)
+    return res.json() as { id: string; position: string }
+  }
+  return { service, app: service.app, database, config, clock, user, addBook }
 }
 
 /** Runs `body` against the service on PostgreSQL and on PGlite. */

@@ -34,20 +34,13 @@ const ownerOrStaff = (status: number) => ({
 const staffOnly = (status: number) => ({ anonymous: 401, owner: 403, other: 403, staff: status })
 const fresh = () => `u${randomUUID().slice(0, 12)}`
 
-forEachApp(t, async (t, { app, user }) => {
+forEachApp(t, async (t, { app, user, addBook }) => {
   const staff = await user('staff')
   const owner = await user()
   const other = await user()
   const who: Record<Caller, TestUser | undefined> = { anonymous: undefined, owner, other, staff }
 
-  const book = (
-    await app.inject({
-      method: 'POST',
-      url: '/api/books',
-      headers: staff.auth,
-      payload: { title: 'Matrix', author: 'A', description: '', type: 'regular', copies: 100 },
-    })
-  ).json()
+  const book = await addBook(staff, { title: 'Matrix', copies: 100 })
   const rentAsOwner = async () =>
     (
       await app.inject({

@@ -3,17 +3,10 @@ import { sql } from 'kysely'
 import t from 'tap'
 import { forEachApp } from '../helpers/app.js'
 
-forEachApp(t, async (t, { app, user, database }) => {
+forEachApp(t, async (t, { app, user, database, addBook }) => {
   const staff = await user('staff')
   const reader = await user()
-  const book = (
-    await app.inject({
-      method: 'POST',
-      url: '/api/books',
-      headers: staff.auth,
-      payload: { title: 'Bad Input', author: 'A', description: '', type: 'regular', copies: 2 },
-    })
-  ).json()
+  const book = await addBook(staff, { title: 'Bad Input', copies: 2 })
   const events = async () =>
     (await sql<{ n: number }>`SELECT count(*)::int AS n FROM events`.execute(database.db)).rows[0]!
       .n

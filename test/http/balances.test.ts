@@ -13,25 +13,15 @@ const PRICES = PRICE_TABLE
 const UNKNOWN = '00000000-0000-4000-8000-000000000000'
 
 forEachApp(t, async (t, ctx) => {
-  const { app, user, clock } = ctx
+  const { app, user, clock, addBook } = ctx
   const staff = await user('staff')
   const frank = await user()
 
   const books = {} as Record<BookType, string>
   for (const type of TYPES) {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/books',
-      headers: staff.auth,
-      payload: {
-        title: `A ${type} book`,
-        author: 'Balances Test',
-        description: '',
-        type,
-        copies: 9,
-      },
-    })
-    books[type] = res.json().id
+    books[type] = (
+      await addBook(staff, { title: `A ${type} book`, author: 'Balances Test', type, copies: 9 })
+    ).id
   }
   const post = (who: TestUser, url: string, payload?: object, headers: object = {}) =>
     app.inject({ method: 'POST', url, headers: { ...who.auth, ...headers }, payload })

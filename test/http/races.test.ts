@@ -3,17 +3,10 @@
 import t from 'tap'
 import { forEachApp } from '../helpers/app.js'
 
-forEachApp(t, async (t, { app, user }) => {
+forEachApp(t, async (t, { app, user, addBook: addBookAs }) => {
   const staff = await user('staff')
-  const addBook = async (title: string, copies: number) =>
-    (
-      await app.inject({
-        method: 'POST',
-        url: '/api/books',
-        headers: staff.auth,
-        payload: { title, author: 'Races Test', description: '', type: 'novel', copies },
-      })
-    ).json() as { id: string; position: string }
+  const addBook = (title: string, copies: number) =>
+    addBookAs(staff, { title, author: 'Races Test', type: 'novel', copies })
   const available = async (bookId: string, position: string) =>
     (await app.inject({ url: `/api/books/${bookId}?minPosition=${position}` })).json().available
 

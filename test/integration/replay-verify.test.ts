@@ -21,7 +21,7 @@ import { childEnv } from '../helpers/processes.js'
 const run = promisify(execFile)
 const bin = join(import.meta.dirname, '../../bin/rental-ledger.js')
 
-forEachApp(t, async (t, { app, user, database, service, clock }, backend) => {
+forEachApp(t, async (t, { app, user, database, service, clock, addBook: addBookAs }, backend) => {
   const db = database.db
   const staff = await user('staff')
   const alice = await user('user')
@@ -32,13 +32,7 @@ forEachApp(t, async (t, { app, user, database, service, clock }, backend) => {
     return res.json()
   }
   const addBook = (title: string, copies = 2) =>
-    call('POST', '/api/books', staff, {
-      title,
-      author: 'Someone',
-      description: '',
-      type: 'novel',
-      copies,
-    })
+    addBookAs(staff, { title, author: 'Someone', type: 'novel', copies })
   /** Both read models have applied `position`: no projection batch is left in flight. */
   const settle = async (position: string) => {
     await call('GET', `/api/books?minPosition=${position}`)
