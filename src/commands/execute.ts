@@ -147,7 +147,7 @@ async function remember<R>(db: Kysely<DB>, options: CommandOptions<R>, result: R
 }
 
 /** PostgreSQL's unique_violation, with the constraint or index that was violated. */
-export function uniqueViolation(err: unknown): string | undefined {
+function uniqueViolation(err: unknown): string | undefined {
   const e = err as { code?: string; constraint?: string; detail?: string; message?: string }
   if (e?.code !== '23505') return undefined
   return e.constraint ?? e.detail ?? e.message ?? ''
