@@ -7,7 +7,7 @@ import { hashPassword } from '../src/auth/credentials.js'
 import { registerUser } from '../src/commands/accounts.js'
 import { addBook } from '../src/commands/books.js'
 import type { CommandDeps } from '../src/commands/execute.js'
-import { appendFor, load } from '../src/commands/streams.js'
+import { appendFor, type Loaded } from '../src/commands/streams.js'
 import type { DB } from '../src/db/tables.js'
 import { decideAccount, evolveAccount, initialAccountState } from '../src/domain/account.js'
 import { type BookState, decideBook, evolveBook, initialBookState } from '../src/domain/book.js'
@@ -19,6 +19,7 @@ import {
 } from '../src/domain/events.js'
 import type { BookType } from '../src/domain/pricing.js'
 import { appendToStreams, type StreamAppend } from '../src/eventstore/append.js'
+import { loadStreams } from '../src/eventstore/streams.js'
 
 const HOUR = 3_600_000
 const BOOK_TYPES: readonly BookType[] = ['regular', 'fiction', 'novel']
@@ -110,8 +111,14 @@ interface Decided {
 const limits = { maxOpenRentals: 1_000, maxOwedCents: 100_000_000 }
 
 async function decideRun(trx: Transaction<DB>, run: RentalRun): Promise<Decided> {
-  const book = await load(trx, bookStreamId(run.bookId), initialBookState)
-  const account = await load(trx, accountStreamId(run.userId), initialAccountState)
+  const ids = [bookStreamId(run.bookId), accountStreamId(run.userId)] as const
+  const snaps = await loadStreams(trx, ids)
+  const loaded = <S>(streamId: string, initial: S): Loaded<S> => {
+    const snap = snaps.get(streamId)!
+    return { streamId, version: snap.version, state: (snap.state as S | null) ?? initial }
+  }
+  const book = loaded(ids[0], initialBookState)
+  const account = loaded(ids[1], initialAccountState)
   const bookEvents: BookEvent[] = []
   const accountEvents: AccountEvent[] = []
   const rentalIds: string[] = []

@@ -22,8 +22,21 @@ export const commandsTotal = new Counter({
 
 export const concurrencyRetries = new Counter({
   name: 'rental_ledger_command_concurrency_retries_total',
-  help: 'commands retried because another writer appended to the stream first',
+  help: 'commands decided again because another process appended to their streams first',
   labelNames: ['command'] as const,
+  registers: [registry],
+})
+
+export const contentionExhausted = new Counter({
+  name: 'rental_ledger_command_contention_exhausted_total',
+  help: 'commands answered 503 because other writers kept moving their streams past the bound',
+  registers: [registry],
+})
+
+export const commandBatchSize = new Histogram({
+  name: 'rental_ledger_command_batch_size',
+  help: 'commands written together by one flush of the batcher',
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128],
   registers: [registry],
 })
 

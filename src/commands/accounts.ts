@@ -5,7 +5,7 @@ import { accountStreamId, type Role } from '../domain/events.js'
 import type { EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
-import { appendFor, load } from './streams.js'
+import { appendFor } from './streams.js'
 
 export interface UserView {
   id: string
@@ -30,7 +30,7 @@ export function registerUser(
   return executeCommand(
     deps,
     'RegisterUser',
-    async (db, now) => {
+    async (db) => {
       const taken = await db
         .selectFrom('users')
         .select(['username', 'email'])
@@ -42,33 +42,43 @@ export function registerUser(
         )
         .executeTakeFirst()
       if (taken) throw takenError(taken.username.toLowerCase() === input.username.toLowerCase())
-      const account = await load(db, accountStreamId(userId), initialAccountState)
-      const { username, email, role } = input
-      const events = decideAccount(
-        { type: 'RegisterUser', userId, username, email, role },
-        account.state,
-        { now, limits: deps.limits },
-      )
+      const stream = accountStreamId(userId)
       return {
-        appends: [
-          appendFor(account, events, evolveAccount, {
-            ...metadata,
-            actor: metadata.actor ?? userId,
-          }),
-        ],
-        also: [
-          db
-            .insertInto('users')
-            .values({ user_id: userId, username, email, password_hash: input.passwordHash, role }),
-        ],
-        // Registered meanwhile, by someone else: the check above could not see it yet.
-        onUniqueViolation: (constraint) =>
-          constraint.includes('username')
-            ? takenError(true)
-            : constraint.includes('email')
-              ? takenError(false)
-              : undefined,
-        result: (position) => ({ user: { id: userId, username, email, role }, position }),
+        streams: [stream],
+        decide: (streams, now) => {
+          const account = streams.get(stream, initialAccountState)
+          const { username, email, role } = input
+          const events = decideAccount(
+            { type: 'RegisterUser', userId, username, email, role },
+            account.state,
+            { now, limits: deps.limits },
+          )
+          return {
+            appends: [
+              appendFor(account, events, evolveAccount, {
+                ...metadata,
+                actor: metadata.actor ?? userId,
+              }),
+            ],
+            also: [
+              deps.db.insertInto('users').values({
+                user_id: userId,
+                username,
+                email,
+                password_hash: input.passwordHash,
+                role,
+              }),
+            ],
+            // Registered meanwhile, by someone else: the check above could not see it yet.
+            onUniqueViolation: (constraint) =>
+              constraint.includes('username')
+                ? takenError(true)
+                : constraint.includes('email')
+                  ? takenError(false)
+                  : undefined,
+            result: (position) => ({ user: { id: userId, username, email, role }, position }),
+          }
+        },
       }
     },
     options,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import type { QueryCreator } from 'kysely'
 import type { DB } from '../db/tables.js'
 import { type BookState, decideBook, evolveBook, initialBookState } from '../domain/book.js'
 import { DomainError } from '../domain/errors.js'
@@ -9,7 +9,7 @@ import type { BookView } from '../domain/views.js'
 import type { EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
-import { appendFor, load, streamPosition } from './streams.js'
+import { appendFor } from './streams.js'
 
 export type { BookView } from '../domain/views.js'
 
@@ -35,7 +35,7 @@ const titleKey = (title: string, author: string) =>
   JSON.stringify([title, author].map((s) => s.toLowerCase().replace(/\s+/g, ' ').trim()))
 
 /** The write that claims the book's title and author, made with its append. */
-function claimTitle(db: Kysely<DB>, bookId: string, state: NonNullable<BookState>) {
+function claimTitle(db: QueryCreator<DB>, bookId: string, state: NonNullable<BookState>) {
   const title_key = titleKey(state.title, state.author)
   return db
     .insertInto('book_titles')
@@ -70,18 +70,23 @@ export function addBook(
   return executeCommand<BookResult>(
     deps,
     'AddBook',
-    async (db, now) => {
-      const book = await load(db, bookStreamId(bookId), initialBookState)
-      const { type: bookType, ...rest } = input
-      const events = decideBook({ type: 'AddBook', bookId, ...rest, bookType }, book.state, { now })
-      const append = appendFor(book, events, evolveBook, metadata)
-      const state = append.state as NonNullable<BookState>
-      return {
-        appends: [append],
-        also: [claimTitle(db, bookId, state)],
-        onUniqueViolation: titleTaken(state),
-        result: (position) => ({ book: view(state), position }),
-      }
+    {
+      streams: [bookStreamId(bookId)],
+      decide: (streams, now) => {
+        const book = streams.get(bookStreamId(bookId), initialBookState)
+        const { type: bookType, ...rest } = input
+        const events = decideBook({ type: 'AddBook', bookId, ...rest, bookType }, book.state, {
+          now,
+        })
+        const append = appendFor(book, events, evolveBook, metadata)
+        const state = append.state as NonNullable<BookState>
+        return {
+          appends: [append],
+          also: [claimTitle(deps.db, bookId, state)],
+          onUniqueViolation: titleTaken(state),
+          result: (position) => ({ book: view(state), position }),
+        }
+      },
     },
     options,
   )
@@ -99,34 +104,40 @@ export function updateBook(
   return executeCommand<BookResult>(
     deps,
     'UpdateBook',
-    async (db, now) => {
-      const book = await load(db, bookStreamId(bookId), initialBookState)
-      const { copies, type, ...text } = input
-      const updated = decideBook(
-        { type: 'UpdateBook', bookId, ...text, ...(type !== undefined && { bookType: type }) },
-        book.state,
-        { now },
-      )
-      const afterUpdate = updated.reduce(evolveBook, book.state)
-      const copied =
-        copies === undefined
-          ? []
-          : decideBook({ type: 'ChangeCopies', bookId, copies }, afterUpdate, { now })
-      const events = [...updated, ...copied]
-      // Nothing changed: nothing appended; the position is the book's latest event.
-      if (events.length === 0) {
-        const position = await streamPosition(db, book.streamId)
-        return { unchanged: { book: view(book.state!), position } }
-      }
-      const append = appendFor(book, events, evolveBook, metadata)
-      const state = append.state as NonNullable<BookState>
-      const renamed = input.title !== undefined || input.author !== undefined
-      return {
-        appends: [append],
-        also: renamed ? [claimTitle(db, bookId, state)] : [],
-        onUniqueViolation: titleTaken(state),
-        result: (position) => ({ book: view(state), position }),
-      }
+    {
+      streams: [bookStreamId(bookId)],
+      decide: (streams, now) => {
+        const book = streams.get(bookStreamId(bookId), initialBookState)
+        const { copies, type, ...text } = input
+        const updated = decideBook(
+          { type: 'UpdateBook', bookId, ...text, ...(type !== undefined && { bookType: type }) },
+          book.state,
+          { now },
+        )
+        const afterUpdate = updated.reduce(evolveBook, book.state)
+        const copied =
+          copies === undefined
+            ? []
+            : decideBook({ type: 'ChangeCopies', bookId, copies }, afterUpdate, { now })
+        const events = [...updated, ...copied]
+        // Nothing changed: nothing appended; the position is the book's latest event.
+        if (events.length === 0) {
+          const state = book.state!
+          return {
+            unchangedAt: book.streamId,
+            result: (position) => ({ book: view(state), position }),
+          }
+        }
+        const append = appendFor(book, events, evolveBook, metadata)
+        const state = append.state as NonNullable<BookState>
+        const renamed = input.title !== undefined || input.author !== undefined
+        return {
+          appends: [append],
+          also: renamed ? [claimTitle(deps.db, bookId, state)] : [],
+          onUniqueViolation: titleTaken(state),
+          result: (position) => ({ book: view(state), position }),
+        }
+      },
     },
     options,
   )

@@ -1,18 +1,16 @@
-// Runs one command: reads the streams' snapshots, decides, then writes the events and the command
-// side's own rows in one statement (the append, src/eventstore/append.ts), which fails as a whole
-// if a stream moved meanwhile; then it is decided again from a fresh read, a bounded number of
-// times. Under an Idempotency-Key the stored response, which holds the position the append
-// returns, is written after it in the same transaction.
+// How a command is defined and run. A command names the streams it decides on and decides purely
+// over their snapshots; the process's batcher (./batcher.ts) reads, decides and writes it together
+// with every other command queued meanwhile (DESIGN.md, "Commands in batches").
 import type { Compilable, Kysely } from 'kysely'
 import type { DB } from '../db/tables.js'
 import type { AccountLimits } from '../domain/account.js'
 import { DomainError } from '../domain/errors.js'
 import type { Plan } from '../domain/pricing.js'
-import { announceAppends } from '../eventstore/announce.js'
-import { type AppendResult, appendToStreams, type StreamAppend } from '../eventstore/append.js'
-import { ConcurrencyError } from '../eventstore/errors.js'
+import type { StreamAppend } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
-import { commandsTotal, concurrencyRetries } from '../metrics.js'
+import { commandsTotal } from '../metrics.js'
+import { batcherOf } from './batcher.js'
+import type { Loaded } from './streams.js'
 
 export interface CommandDeps {
   db: Kysely<DB>
@@ -52,103 +50,48 @@ export interface Decision<R> {
   result: (position: Position) => R
 }
 
-/** The command changes nothing: no append; `result` is the answer. */
+/** The command changes nothing: no append; it is answered with the stream's latest position. */
 export interface Unchanged<R> {
-  unchanged: R
+  unchangedAt: string
+  result: (position: Position) => R
 }
 
-export type Decide<R> = (db: Kysely<DB>, now: Date) => Promise<Decision<R> | Unchanged<R>>
+/** The decision state of the streams a command declared, as left by the commands before it. */
+export interface Streams {
+  get<S>(streamId: string, initial: S): Loaded<S>
+}
 
-const MAX_ATTEMPTS = 12
+export interface CommandDefinition<R> {
+  /** Every stream `decide` reads: read with the rest of its batch in one query. */
+  streams: readonly string[]
+  /** Pure: the decision over the declared streams' state. Throws a DomainError to refuse. */
+  decide(streams: Streams, now: Date): Decision<R> | Unchanged<R>
+}
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/**
+ * A command: its definition, or the lookups that lead to it (e.g. where a rental lives), made
+ * before it joins a batch. Those lookups may read only what no command changes once written.
+ */
+export type Command<R> = CommandDefinition<R> | ((db: Kysely<DB>) => Promise<CommandDefinition<R>>)
 
 export async function executeCommand<R>(
   deps: CommandDeps,
-  command: string,
-  decide: Decide<R>,
+  name: string,
+  command: Command<R>,
   options: CommandOptions<R> = {},
 ): Promise<R> {
   try {
-    const result = await attempts(deps, command, decide, options)
-    commandsTotal.inc({ command, outcome: 'ok' })
+    const definition = typeof command === 'function' ? await command(deps.db) : command
+    const result = await batcherOf(deps.db).submit({
+      name,
+      definition,
+      options,
+      clock: deps.clock,
+    })
+    commandsTotal.inc({ command: name, outcome: 'ok' })
     return result
   } catch (err) {
-    commandsTotal.inc({ command, outcome: err instanceof DomainError ? err.code : 'error' })
+    commandsTotal.inc({ command: name, outcome: err instanceof DomainError ? err.code : 'error' })
     throw err
   }
-}
-
-async function attempts<R>(
-  deps: CommandDeps,
-  command: string,
-  decide: Decide<R>,
-  options: CommandOptions<R>,
-): Promise<R> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const decided = await decide(deps.db, deps.clock())
-      if ('unchanged' in decided) {
-        await remember(deps.db, options, decided.unchanged)
-        return decided.unchanged
-      }
-      return await write(deps, decided, options)
-    } catch (err) {
-      if (!(err instanceof ConcurrencyError)) throw err
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new DomainError(
-          'CONCURRENCY_CONFLICT',
-          `${err.streamId} kept changing under ${attempt} attempts; try again`,
-        )
-      }
-      concurrencyRetries.inc({ command })
-      // Jittered backoff so that racing writers stop colliding in lockstep.
-      await pause(Math.random() * attempt * 2)
-    }
-  }
-}
-
-async function write<R>(
-  deps: CommandDeps,
-  decision: Decision<R>,
-  options: CommandOptions<R>,
-): Promise<R> {
-  const append = (db: Kysely<DB>): Promise<AppendResult> =>
-    appendToStreams(db, decision.appends, { also: decision.also ?? [] }).catch((err) => {
-      const which = uniqueViolation(err)
-      throw (which !== undefined && decision.onUniqueViolation?.(which)) || err
-    })
-  const result = options.idempotency
-    ? await deps.db.transaction().execute(async (trx) => {
-        const result = decision.result((await append(trx)).position)
-        await remember(trx, options, result)
-        return result
-      })
-    : decision.result((await append(deps.db)).position)
-  void announceAppends(deps.db)
-  return result
-}
-
-/** The Idempotency-Key's record of the response, if the request has a key. */
-async function remember<R>(db: Kysely<DB>, options: CommandOptions<R>, result: R): Promise<void> {
-  const idem = options.idempotency
-  if (!idem) return
-  const response = idem.respond(result)
-  await db
-    .insertInto('idempotency_keys')
-    .values({
-      user_id: idem.userId,
-      key: idem.key,
-      request_hash: idem.requestHash,
-      status_code: response.statusCode,
-      response: JSON.stringify(response.body),
-    })
-    .execute()
-}
-
-/** PostgreSQL's unique_violation, with the constraint or index that was violated. */
-function uniqueViolation(err: unknown): string | undefined {
-  const e = err as { code?: string; constraint?: string; detail?: string; message?: string }
-  if (e?.code !== '23505') return undefined
-  return e.constraint ?? e.detail ?? e.message ?? ''
 }

@@ -4,7 +4,7 @@ import { accountStreamId } from '../domain/events.js'
 import type { EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
-import { appendFor, load } from './streams.js'
+import { appendFor } from './streams.js'
 
 export interface PaymentResult {
   payment: {
@@ -27,32 +27,35 @@ export function recordPayment(
   return executeCommand(
     deps,
     'RecordPayment',
-    async (db, now) => {
-      const account = await load(db, accountStreamId(input.userId), initialAccountState)
-      const events = decideAccount(
-        {
-          type: 'RecordPayment',
-          paymentId,
-          amountCents: input.amountCents,
-          reference: input.reference,
-        },
-        account.state,
-        { now, limits: deps.limits },
-      )
-      // The payment id is the event id: the log's unique event ids make a payment apply once.
-      return {
-        appends: [appendFor(account, events, evolveAccount, metadata, [paymentId])],
-        result: (position) => ({
-          payment: {
-            id: paymentId,
-            userId: input.userId,
+    {
+      streams: [accountStreamId(input.userId)],
+      decide: (streams, now) => {
+        const account = streams.get(accountStreamId(input.userId), initialAccountState)
+        const events = decideAccount(
+          {
+            type: 'RecordPayment',
+            paymentId,
             amountCents: input.amountCents,
             reference: input.reference,
-            recordedAt: now.toISOString(),
           },
-          position,
-        }),
-      }
+          account.state,
+          { now, limits: deps.limits },
+        )
+        // The payment id is the event id: the log's unique event ids make a payment apply once.
+        return {
+          appends: [appendFor(account, events, evolveAccount, metadata, [paymentId])],
+          result: (position) => ({
+            payment: {
+              id: paymentId,
+              userId: input.userId,
+              amountCents: input.amountCents,
+              reference: input.reference,
+              recordedAt: now.toISOString(),
+            },
+            position,
+          }),
+        }
+      },
     },
     options,
   )

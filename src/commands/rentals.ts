@@ -13,7 +13,7 @@ import type { RentalView } from '../domain/views.js'
 import type { EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type Actor, type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
-import { appendFor, loadAll } from './streams.js'
+import { appendFor } from './streams.js'
 
 export type { RentalView } from '../domain/views.js'
 
@@ -30,48 +30,50 @@ export function rentBook(
 ): Promise<RentalResult> {
   const rentalId = randomUUID()
   const plan = input.plan ?? deps.plan
+  const bookStream = bookStreamId(input.bookId)
+  const accountStream = accountStreamId(input.userId)
   return executeCommand(
     deps,
     'RentBook',
-    async (db, now) => {
-      const [book, account] = await loadAll(
-        db,
-        [bookStreamId(input.bookId), initialBookState],
-        [accountStreamId(input.userId), initialAccountState],
-      )
-      const bookEvents = decideBook(
-        { type: 'RentBook', rentalId, bookId: input.bookId, userId: input.userId, plan },
-        book.state,
-        { now },
-      )
-      const bookType = (book.state as NonNullable<BookState>).bookType
-      const accountEvents = decideAccount(
-        { type: 'OpenRental', rentalId, bookId: input.bookId, bookType, plan },
-        account.state,
-        { now, limits: deps.limits },
-      )
-      const rental: RentalView = {
-        id: rentalId,
-        bookId: input.bookId,
-        userId: input.userId,
-        plan,
-        rentedAt: now.toISOString(),
-        returnedAt: null,
-        // An open rental costs what it would if returned now: the first day already.
-        chargeCents: chargeAt(plan, bookType, now, now).chargeCents,
-      }
-      return {
-        appends: [
-          appendFor(book, bookEvents, evolveBook, metadata),
-          appendFor(account, accountEvents, evolveAccount, metadata),
-        ],
-        also: [
-          db
-            .insertInto('rental_streams')
-            .values({ rental_id: rentalId, book_id: input.bookId, user_id: input.userId }),
-        ],
-        result: (position) => ({ rental, position }),
-      }
+    {
+      streams: [bookStream, accountStream],
+      decide: (streams, now) => {
+        const book = streams.get(bookStream, initialBookState)
+        const account = streams.get(accountStream, initialAccountState)
+        const bookEvents = decideBook(
+          { type: 'RentBook', rentalId, bookId: input.bookId, userId: input.userId, plan },
+          book.state,
+          { now },
+        )
+        const bookType = (book.state as NonNullable<BookState>).bookType
+        const accountEvents = decideAccount(
+          { type: 'OpenRental', rentalId, bookId: input.bookId, bookType, plan },
+          account.state,
+          { now, limits: deps.limits },
+        )
+        const rental: RentalView = {
+          id: rentalId,
+          bookId: input.bookId,
+          userId: input.userId,
+          plan,
+          rentedAt: now.toISOString(),
+          returnedAt: null,
+          // An open rental costs what it would if returned now: the first day already.
+          chargeCents: chargeAt(plan, bookType, now, now).chargeCents,
+        }
+        return {
+          appends: [
+            appendFor(book, bookEvents, evolveBook, metadata),
+            appendFor(account, accountEvents, evolveAccount, metadata),
+          ],
+          also: [
+            deps.db
+              .insertInto('rental_streams')
+              .values({ rental_id: rentalId, book_id: input.bookId, user_id: input.userId }),
+          ],
+          result: (position) => ({ rental, position }),
+        }
+      },
     },
     options,
   )
@@ -86,7 +88,7 @@ export function returnBook(
   return executeCommand(
     deps,
     'ReturnBook',
-    async (db, now) => {
+    async (db) => {
       const where = await db
         .selectFrom('rental_streams')
         .selectAll()
@@ -96,48 +98,53 @@ export function returnBook(
       if (input.actor.role !== 'staff' && input.actor.userId !== where.user_id) {
         throw new DomainError('NOT_RENTER', 'Only the renter or staff may return this rental')
       }
-      const [book, account] = await loadAll(
-        db,
-        [bookStreamId(where.book_id), initialBookState],
-        [accountStreamId(where.user_id), initialAccountState],
-      )
-      // The rental exists (it has a row) but is no longer among the account's open rentals.
-      const openRentals = (account.state as AccountState)?.openRentals ?? {}
-      if (!Object.hasOwn(openRentals, input.rentalId)) {
-        throw new DomainError(
-          'RENTAL_ALREADY_RETURNED',
-          `Rental ${input.rentalId} was already returned`,
-        )
-      }
-      const bookEvents = decideBook(
-        { type: 'ReturnBook', rentalId: input.rentalId, bookId: where.book_id },
-        book.state,
-        { now },
-      )
-      const accountEvents = decideAccount(
-        { type: 'CloseRental', rentalId: input.rentalId },
-        account.state,
-        { now, limits: deps.limits },
-      )
-      const closed = accountEvents[0]
-      if (closed?.type !== 'RentalClosed') throw new Error('CloseRental decided no RentalClosed')
-      const d = closed.data
-      const open = openRentals[input.rentalId]!
-      const rental: RentalView = {
-        id: d.rentalId,
-        bookId: d.bookId,
-        userId: d.userId,
-        plan: open.plan,
-        rentedAt: d.rentedAt,
-        returnedAt: d.returnedAt,
-        chargeCents: d.chargeCents,
-      }
+      const bookStream = bookStreamId(where.book_id)
+      const accountStream = accountStreamId(where.user_id)
       return {
-        appends: [
-          appendFor(book, bookEvents, evolveBook, metadata),
-          appendFor(account, accountEvents, evolveAccount, metadata),
-        ],
-        result: (position) => ({ rental, position }),
+        streams: [bookStream, accountStream],
+        decide: (streams, now) => {
+          const book = streams.get(bookStream, initialBookState)
+          const account = streams.get(accountStream, initialAccountState)
+          // The rental exists (it has a row) but is no longer among the account's open rentals.
+          const openRentals = (account.state as AccountState)?.openRentals ?? {}
+          if (!Object.hasOwn(openRentals, input.rentalId)) {
+            throw new DomainError(
+              'RENTAL_ALREADY_RETURNED',
+              `Rental ${input.rentalId} was already returned`,
+            )
+          }
+          const bookEvents = decideBook(
+            { type: 'ReturnBook', rentalId: input.rentalId, bookId: where.book_id },
+            book.state,
+            { now },
+          )
+          const accountEvents = decideAccount(
+            { type: 'CloseRental', rentalId: input.rentalId },
+            account.state,
+            { now, limits: deps.limits },
+          )
+          const closed = accountEvents[0]
+          if (closed?.type !== 'RentalClosed')
+            throw new Error('CloseRental decided no RentalClosed')
+          const d = closed.data
+          const open = openRentals[input.rentalId]!
+          const rental: RentalView = {
+            id: d.rentalId,
+            bookId: d.bookId,
+            userId: d.userId,
+            plan: open.plan,
+            rentedAt: d.rentedAt,
+            returnedAt: d.returnedAt,
+            chargeCents: d.chargeCents,
+          }
+          return {
+            appends: [
+              appendFor(book, bookEvents, evolveBook, metadata),
+              appendFor(account, accountEvents, evolveAccount, metadata),
+            ],
+            result: (position) => ({ rental, position }),
+          }
+        },
       }
     },
     options,

@@ -4,38 +4,11 @@ import { type Kysely, sql } from 'kysely'
 import type { DB } from '../db/tables.js'
 import type { EventMetadata, NewEvent, StreamAppend } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
-import { loadStreams } from '../eventstore/streams.js'
 
 export interface Loaded<S> {
   streamId: string
   version: number
   state: S
-}
-
-export async function load<S>(db: Kysely<DB>, streamId: string, initial: S): Promise<Loaded<S>> {
-  const [loaded] = await loadAll(db, [streamId, initial] as const)
-  return loaded
-}
-
-/** Both streams a command decides on (a book and an account), read in one query. */
-export async function loadAll<A, B>(
-  db: Kysely<DB>,
-  a: readonly [string, A],
-  b: readonly [string, B],
-): Promise<[Loaded<A>, Loaded<B>]>
-export async function loadAll<A>(db: Kysely<DB>, a: readonly [string, A]): Promise<[Loaded<A>]>
-export async function loadAll(
-  db: Kysely<DB>,
-  ...specs: (readonly [string, unknown])[]
-): Promise<Loaded<unknown>[]> {
-  const snaps = await loadStreams(
-    db,
-    specs.map(([id]) => id),
-  )
-  return specs.map(([streamId, initial]) => {
-    const snap = snaps.get(streamId)!
-    return { streamId, version: snap.version, state: snap.state ?? initial }
-  })
 }
 
 /** The append for `events` decided on `loaded`, carrying the state they lead to. */

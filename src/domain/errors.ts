@@ -26,7 +26,7 @@ export const ERRORS = {
   CONFLICT: { status: 409, title: 'Conflict' },
   USERNAME_TAKEN: { status: 409, title: 'Username taken' },
   EMAIL_TAKEN: { status: 409, title: 'Email taken' },
-  CONCURRENCY_CONFLICT: { status: 409, title: 'Concurrent modification' },
+  CONCURRENCY_CONFLICT: { status: 503, title: 'Concurrent modification' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused with a different request' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal error' },

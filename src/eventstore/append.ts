@@ -38,6 +38,8 @@ export interface StreamAppend {
 export interface AppendResult {
   /** Where the last appended event stands in the log. */
   position: Position
+  /** Where each event stands, by event id. */
+  positions: ReadonlyMap<string, Position>
   /** True when every event was already in the log: a retried append, recognised, not repeated. */
   replayed: boolean
 }
@@ -48,11 +50,15 @@ export interface AppendOptions {
    * all of them or none, with the events. They run after the streams are locked.
    */
   also?: readonly Compilable[]
+  /** Look up caller-chosen event ids first (default true); a batch leaves it to a unique violation. */
+  recogniseRetries?: boolean
 }
 
 /**
  * Appends to one or several streams, all or nothing, each stream checked against its expected
- * version; with `also`'s writes, in one statement. In autocommit (a Kysely<DB>) that statement is
+ * version; with `also`'s writes, in one statement. A stream may come more than once (a batch of
+ * commands): each later append must expect the version the one before it leads to. Events take
+ * their log positions in the order given. In autocommit (a Kysely<DB>) that statement is
  * the whole transaction: the command side needs one round trip to write. In a caller's
  * transaction, call it before any other write: the stream rows it locks first are what give the
  * transaction its id, and so its place in the log order, only once the streams are locked.
@@ -69,18 +75,15 @@ export async function appendToStreams(
 ): Promise<AppendResult> {
   const events = appends.flatMap((a) => a.events)
   if (events.length === 0) throw new RangeError('an append needs at least one event')
-  if (appends.some((a) => a.callerChosenIds)) {
+  if (options.recogniseRetries !== false && appends.some((a) => a.callerChosenIds)) {
     const recognised = await alreadyAppended(db, events)
-    if (recognised) return { position: recognised, replayed: true }
+    if (recognised) return { ...recognised, replayed: true }
   }
-  const streams = appends.map((a) => ({
-    stream_id: a.streamId,
-    expected: a.expectedVersion,
-    version: a.expectedVersion + a.events.length,
-    state: a.state,
-  }))
+  const streams = chained(appends)
+  let ord = 0
   const rows = appends.flatMap((a) =>
     a.events.map((e, i) => ({
+      ord: ord++,
       event_id: e.eventId,
       stream_id: a.streamId,
       stream_version: a.expectedVersion + i + 1,
@@ -90,9 +93,9 @@ export async function appendToStreams(
     })),
   )
   const also = (options.also ?? []).map((q, i) => sql`, ${sql.id(`also_${i}`)} AS (${q})`)
-  let inserted: { global_position: number; tx: string }[]
+  let inserted: Row[]
   try {
-    ;({ rows: inserted } = await sql<{ global_position: number; tx: string }>`
+    ;({ rows: inserted } = await sql<Row>`
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(streams)}::jsonb)
           AS r(stream_id text, expected integer, version integer, state jsonb)
@@ -121,23 +124,61 @@ export async function appendToStreams(
         INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
         SELECT e.event_id, e.stream_id, e.stream_version, e.type, e.data, e.metadata
         FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          AS e(event_id uuid, stream_id text, stream_version integer, type text, data jsonb,
-               metadata jsonb),
+          AS e(ord integer, event_id uuid, stream_id text, stream_version integer, type text,
+               data jsonb, metadata jsonb),
           checked
         WHERE checked.ok
-        ORDER BY e.stream_id COLLATE "C", e.stream_version
-        RETURNING global_position, transaction_id
+        ORDER BY e.ord
+        RETURNING event_id, global_position, transaction_id
       )${sql.join(also, sql``)}
-      SELECT global_position, transaction_id::text AS tx FROM inserted`.execute(db))
+      SELECT event_id, global_position, transaction_id::text AS tx FROM inserted`.execute(db))
   } catch (err) {
     throw conflictOf(err, appends) ?? err
   }
   eventsAppended.inc(inserted.length)
-  const last = inserted.reduce((m, r) => (r.global_position > m.global_position ? r : m))
-  return {
-    position: { transactionId: BigInt(last.tx), globalPosition: last.global_position },
-    replayed: false,
+  return { ...positionsOf(inserted), replayed: false }
+}
+
+interface Row {
+  event_id: string
+  global_position: number
+  tx: string
+}
+
+/** Each stream once: the version its first append expects, the version and state of its last. */
+function chained(appends: readonly StreamAppend[]) {
+  const streams = new Map<
+    string,
+    { stream_id: string; expected: number; version: number; state: unknown }
+  >()
+  for (const a of appends) {
+    const seen = streams.get(a.streamId)
+    if (seen && seen.version !== a.expectedVersion) {
+      throw new RangeError(`appends to ${a.streamId} do not follow each other`)
+    }
+    streams.set(a.streamId, {
+      stream_id: a.streamId,
+      expected: seen?.expected ?? a.expectedVersion,
+      version: a.expectedVersion + a.events.length,
+      state: a.state,
+    })
   }
+  return [...streams.values()]
+}
+
+/** The rows' positions by event id, and the latest of them. */
+function positionsOf(rows: readonly Row[]): Omit<AppendResult, 'replayed'> {
+  const positions = new Map<string, Position>()
+  let last = rows[0]!
+  for (const r of rows) {
+    positions.set(r.event_id, { transactionId: BigInt(r.tx), globalPosition: r.global_position })
+    if (
+      BigInt(r.tx) > BigInt(last.tx) ||
+      (r.tx === last.tx && r.global_position > last.global_position)
+    )
+      last = r
+  }
+  return { positions, position: positions.get(last.event_id)! }
 }
 
 /** The append statement's conflict (a stream moved, or a deadlock with another append), if it is one. */
@@ -151,7 +192,7 @@ function conflictOf(err: unknown, appends: readonly StreamAppend[]): Concurrency
 async function alreadyAppended(
   trx: Kysely<DB> | Transaction<DB>,
   events: readonly NewEvent[],
-): Promise<Position | undefined> {
+): Promise<Omit<AppendResult, 'replayed'> | undefined> {
   const found = await trx
     .selectFrom('events')
     .select(['event_id', 'global_position', sql<string>`transaction_id::text`.as('tx')])
@@ -165,6 +206,5 @@ async function alreadyAppended(
     .execute()
   if (found.length === 0) return undefined
   if (found.length !== events.length) throw new PartialDuplicateError(found.map((f) => f.event_id))
-  const last = found[0]!
-  return { transactionId: BigInt(last.tx), globalPosition: last.global_position }
+  return positionsOf(found)
 }

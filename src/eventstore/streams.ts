@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../db/tables.js'
 
 export interface StreamSnapshot<S> {
@@ -7,16 +7,22 @@ export interface StreamSnapshot<S> {
   state: S | null
 }
 
-/** Each stream's version and decision state: one row a stream, whatever its length; one query. */
+/**
+ * Each stream's version and decision state: one row a stream, whatever its length; one query.
+ * With `lock` (in a transaction) the rows are locked, in the order appends lock them.
+ */
 export async function loadStreams(
   db: Kysely<DB> | Transaction<DB>,
   streamIds: readonly string[],
+  { lock = false } = {},
 ): Promise<Map<string, StreamSnapshot<unknown>>> {
-  const rows = await db
+  const query = db
     .selectFrom('streams')
     .select(['stream_id', 'version', 'state'])
     .where('stream_id', 'in', streamIds)
-    .execute()
+  const rows = lock
+    ? await query.orderBy(sql`stream_id COLLATE "C"`).forUpdate().execute()
+    : await query.execute()
   const found = new Map(rows.map((r) => [r.stream_id, r]))
   return new Map(
     streamIds.map((id) => {

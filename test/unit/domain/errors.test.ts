@@ -37,7 +37,7 @@ const REQUIRED: Record<ErrorCode, number> = {
   INTERNAL: 500,
   USERNAME_TAKEN: 409,
   EMAIL_TAKEN: 409,
-  CONCURRENCY_CONFLICT: 409,
+  CONCURRENCY_CONFLICT: 503,
 }
 
 t.test('the catalogue has every code with its status and a title', async (t) => {
