@@ -18,6 +18,14 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
+# tini is PID 1 (here, under compose and in Kubernetes alike): it forwards SIGTERM to node and
+# reaps orphans; node as PID 1 would ignore signals it has no handler for.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+# Amazon RDS's CA bundle, for DATABASE_URL's sslmode=verify-full&sslrootcert=<this path> (README,
+# Deployment). Fetched when the image is built (CI), so a rebuild takes AWS's current bundle.
+ADD --chmod=0444 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: bcrypt loads its bundled prebuilt binary (glibc and musl, x64 and arm64).
@@ -32,5 +40,5 @@ EXPOSE 3000
 # Liveness only (no dependency checked); workers without an HTTP port disable it (compose).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "bin/rental-ledger.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/rental-ledger.js"]
 CMD ["serve"]

@@ -6,11 +6,10 @@ import { execFile } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import pg from 'pg'
 import t from 'tap'
-import { ADMIN_URL, createPostgresDatabase } from '../helpers/db.js'
+import { createPostgresDatabase } from '../helpers/db.js'
 import { childEnv } from '../helpers/processes.js'
-import { root } from './tools.js'
+import { root, skipWithoutPostgres } from './tools.js'
 
 const exec = promisify(execFile)
 const cache = join(root, 'node_modules/.cache')
@@ -49,14 +48,7 @@ t.test('the compiled commands run with no TypeScript loader', async (t) => {
   for (const command of ['serve', 'relay', 'project', 'migrate']) t.match(stdout, command)
 })
 
-// As everywhere in the suite: PostgreSQL may be missing locally, never under CI.
-const probe = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 })
-const unreachable = await probe.connect().then(
-  () => probe.end().then(() => undefined),
-  (err: Error) => err.message,
-)
-const skip =
-  unreachable && process.env.CI !== 'true' ? `PostgreSQL unreachable: ${unreachable}` : false
+const skip = await skipWithoutPostgres()
 
 t.test('migrate from the compiled output, twice', { skip }, async (t) => {
   const env = { ...bare, DATABASE_URL: await createPostgresDatabase(t) }

@@ -19,7 +19,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { crc32, inflateRawSync } from 'node:zlib'
+import pg from 'pg'
 import { ConfigError, ConfigSchema, loadConfig } from '../../src/config.js'
+import { ADMIN_URL } from '../helpers/db.js'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 export const require = createRequire(import.meta.url)
@@ -111,4 +113,14 @@ export function envProblems(env: Record<string, string>): EnvProblem[] {
     problems.push({ message: err.message })
   }
   return problems
+}
+
+/** As everywhere in the suite: PostgreSQL may be missing locally, never under CI. */
+export async function skipWithoutPostgres(): Promise<string | false> {
+  const probe = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 })
+  const unreachable = await probe.connect().then(
+    () => probe.end().then(() => undefined),
+    (err: Error) => err.message,
+  )
+  return unreachable && process.env.CI !== 'true' ? `PostgreSQL unreachable: ${unreachable}` : false
 }
