@@ -39,8 +39,8 @@ export function rentalDays(rentedAt: Date, at: Date): number {
 
 /**
  * Price in cents of a rental of `days` days (API.md, Pricing). Interpretation of the v3 cells:
- * - regular: 200 per day for each of the first 2 days, then 150 per day for each further day
- *   (1 day = 200, 2 = 400, 3 = 550).
+ * - regular: 200 for up to 2 days, then 150 for each further day (1 day = 200, 2 = 200, 3 = 350,
+ *   4 = 500): the old service's story.
  * - novel: 450 flat for 1 to 3 days; from day 4 on, 150 per day for every day, the first three
  *   included (4 days = 600). Both cases agree at the seam (3 × 150 = 450), so no price drops.
  */
@@ -73,7 +73,7 @@ function price(plan: Plan, bookType: BookType, days: number): number {
     case 'v3':
       switch (bookType) {
         case 'regular':
-          return days <= 2 ? 200 * days : 400 + 150 * (days - 2)
+          return days <= 2 ? 200 : 200 + 150 * (days - 2)
         case 'fiction':
           return 300 * days
         case 'novel':

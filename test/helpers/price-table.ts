@@ -14,8 +14,8 @@ export const PRICE_TABLE: Record<Plan, Record<BookType, readonly number[]>> = {
     novel: [150, 300, 450, 600, 750, 900],
   },
   v3: {
-    // 200 per day for days 1-2, then 150 per day
-    regular: [200, 400, 550, 700, 850, 1000],
+    // 200 for up to 2 days, then 150 per further day
+    regular: [200, 200, 350, 500, 650, 800],
     fiction: [300, 600, 900, 1200, 1500, 1800],
     // 450 flat up to 3 days, then 150 for every day
     novel: [450, 450, 450, 600, 750, 900],

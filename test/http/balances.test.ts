@@ -78,7 +78,7 @@ forEachApp(t, async (t, ctx) => {
     clock.advance(2 * DAY + HOUR)
     const t1 = clock.read()
     const back = (await post(frank, `/api/rentals/${first.id}/return`)).json()
-    t.equal(back.chargeCents, 550, '3 started days of a regular book under v3')
+    t.equal(back.chargeCents, 350, '3 started days of a regular book under v3')
     clock.advance(HOUR)
     const t2 = clock.read()
     const paid = await post(frank, '/api/payments', { amountCents: 300 })
@@ -101,18 +101,18 @@ forEachApp(t, async (t, ctx) => {
     t.same((await of(at(t0, DAY))).openRentals, [
       { rentalId: first.id, bookId: books.regular, rentedAt: at(t0), days: 1, chargeCents: 200 },
     ])
-    t.match(await of(at(t1, -1)), { chargedCents: 0, accruingCents: 550, balanceCents: 550 })
+    t.match(await of(at(t1, -1)), { chargedCents: 0, accruingCents: 350, balanceCents: 350 })
     t.match(await of(at(t1)), {
-      chargedCents: 550,
+      chargedCents: 350,
       accruingCents: 0,
       paidCents: 0,
       openRentals: [],
     })
-    t.match(await of(at(t2, -1)), { chargedCents: 550, paidCents: 0, balanceCents: 550 })
-    t.match(await of(at(t2)), { chargedCents: 550, paidCents: 300, balanceCents: 250 })
+    t.match(await of(at(t2, -1)), { chargedCents: 350, paidCents: 0, balanceCents: 350 })
+    t.match(await of(at(t2)), { chargedCents: 350, paidCents: 300, balanceCents: 50 })
     const now = await of()
-    t.match(now, { asOf: clock.read().toISOString(), chargedCents: 550, accruingCents: 300 })
-    t.equal(now.balanceCents, 550 + 300 - 300)
+    t.match(now, { asOf: clock.read().toISOString(), chargedCents: 350, accruingCents: 300 })
+    t.equal(now.balanceCents, 350 + 300 - 300)
     t.same(
       now.openRentals.map((r: { rentalId: string }) => r.rentalId),
       [second.id],
@@ -120,7 +120,7 @@ forEachApp(t, async (t, ctx) => {
     const me = await app.inject({ url: `/api/me/balance?${q()}`, headers: frank.auth })
     t.same(me.json(), now, '/api/me/balance is the same balance')
     const quote = await of(at(clock.read(), 3 * DAY))
-    t.match(quote, { chargedCents: 550, accruingCents: 900, paidCents: 300, balanceCents: 1150 })
+    t.match(quote, { chargedCents: 350, accruingCents: 900, paidCents: 300, balanceCents: 950 })
     t.equal(quote.openRentals[0]?.days, 3, 'a quote prices the open rental at asOf')
 
     const byStaff = await post(staff, '/api/payments', {
@@ -131,7 +131,7 @@ forEachApp(t, async (t, ctx) => {
     t.equal(byStaff.statusCode, 201)
     t.match(byStaff.json(), { userId: frank.id, reference: 'till 3' })
     const after = (await balance(frank, frank.id, `minPosition=${byStaff.json().position}`)).json()
-    t.match(after, { paidCents: 1300, balanceCents: 550 + 300 - 1300 }, 'a credit is negative')
+    t.match(after, { paidCents: 1300, balanceCents: 350 + 300 - 1300 }, 'a credit is negative')
   })
 
   await t.test('a payment under an Idempotency-Key counts once', async (t) => {

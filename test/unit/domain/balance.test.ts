@@ -6,7 +6,7 @@ const D0 = new Date('2026-04-01T00:00:00.000Z')
 const day = (n: number, extraMs = 0): Date => new Date(D0.getTime() + n * DAY_MS + extraMs)
 const iso = (n: number, extraMs = 0): string => day(n, extraMs).toISOString()
 
-// All v3 regular: 1d 200, 2d 400, 3d 550, 4d 700, 5d 850, 6d 1000, 9d 1450.
+// All v3 regular: 1d 200, 2d 200, 3d 350, 4d 500, 5d 650, 6d 800, 9d 1250.
 const rental = (
   rentalId: string,
   rentedDay: number,
@@ -26,7 +26,7 @@ const history: BalanceInput = {
   rentals: [
     rental('r1', 0, 2, 400), // returned day 2
     rental('r2', 1, null, null), // still open
-    rental('r4', 1, 4, 700), // returned day 4 (3 days: v3 regular 550)
+    rental('r4', 1, 4, 700), // returned day 4 (a recorded charge: never recomputed)
     rental('r3', 5, null, null), // rented day 5
   ],
   payments: [
@@ -41,12 +41,12 @@ t.test(
     t.strictSame(computeBalance(history, day(3)), {
       asOf: iso(3),
       chargedCents: 400,
-      accruingCents: 400 + 400,
+      accruingCents: 200 + 200,
       paidCents: 100,
-      balanceCents: 400 + 800 - 100,
+      balanceCents: 400 + 400 - 100,
       openRentals: [
-        { rentalId: 'r2', bookId: 'b-r2', rentedAt: iso(1), days: 2, chargeCents: 400 },
-        { rentalId: 'r4', bookId: 'b-r4', rentedAt: iso(1), days: 2, chargeCents: 400 },
+        { rentalId: 'r2', bookId: 'b-r2', rentedAt: iso(1), days: 2, chargeCents: 200 },
+        { rentalId: 'r4', bookId: 'b-r4', rentedAt: iso(1), days: 2, chargeCents: 200 },
       ],
     })
   },
@@ -64,16 +64,16 @@ t.test('asOf before anything: all zero', async (t) => {
 })
 
 t.test('asOf in the future: a quote of what will be owed', async (t) => {
-  // Day 10: r2 out 9 days (1450), r3 out 5 days (850).
+  // Day 10: r2 out 9 days (1250), r3 out 5 days (650).
   t.strictSame(computeBalance(history, day(10)), {
     asOf: iso(10),
     chargedCents: 400 + 700,
-    accruingCents: 1450 + 850,
+    accruingCents: 1250 + 650,
     paidCents: 300,
-    balanceCents: 1100 + 2300 - 300,
+    balanceCents: 1100 + 1900 - 300,
     openRentals: [
-      { rentalId: 'r2', bookId: 'b-r2', rentedAt: iso(1), days: 9, chargeCents: 1450 },
-      { rentalId: 'r3', bookId: 'b-r3', rentedAt: iso(5), days: 5, chargeCents: 850 },
+      { rentalId: 'r2', bookId: 'b-r2', rentedAt: iso(1), days: 9, chargeCents: 1250 },
+      { rentalId: 'r3', bookId: 'b-r3', rentedAt: iso(5), days: 5, chargeCents: 650 },
     ],
   })
 })
@@ -102,8 +102,8 @@ t.test('boundaries at asOf are inclusive', async (t) => {
   t.strictSame(
     d.openRentals.map((r) => [r.rentalId, r.days, r.chargeCents]),
     [
-      ['r2', 3, 550],
-      ['r4', 3, 550],
+      ['r2', 3, 350],
+      ['r4', 3, 350],
     ],
   )
 })
@@ -128,7 +128,7 @@ t.test('carried totals and Date inputs', async (t) => {
   )
   t.strictSame(
     [b.chargedCents, b.accruingCents, b.paidCents, b.balanceCents],
-    [1000, 400, 350, 1050],
+    [1000, 200, 350, 850],
   )
   t.equal(computeBalance({ rentals: [], payments: [] }, day(0)).balanceCents, 0)
   t.throws(

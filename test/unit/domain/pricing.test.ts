@@ -19,6 +19,16 @@ const TABLE = PRICE_TABLE
 t.strictSame(PLANS, ['v1', 'v2', 'v3'])
 t.strictSame(BOOK_TYPES, ['regular', 'fiction', 'novel'])
 
+t.test(
+  'v3 regular is the old service’s story: 200 up to 2 days, then 150 per further day',
+  async (t) => {
+    t.strictSame(
+      [1, 2, 3, 4].map((days) => priceCents('v3', 'regular', days)),
+      [200, 200, 350, 500],
+    )
+  },
+)
+
 t.test('every cell of the price table, from rental times', async (t) => {
   for (const plan of PLANS) {
     for (const bookType of BOOK_TYPES) {
@@ -36,6 +46,19 @@ t.test('every cell of the price table, from rental times', async (t) => {
           { days, chargeCents: expected },
           `${plan} ${bookType} returned 1s into day ${days}`,
         )
+        t.strictSame(
+          chargeAt(plan, bookType, T0, after(days * DAY_MS - SECOND)),
+          { days, chargeCents: expected },
+          `${plan} ${bookType} returned 1s before ${days}×24h`,
+        )
+        const next = TABLE[plan][bookType][days]
+        if (next !== undefined) {
+          t.strictSame(
+            chargeAt(plan, bookType, T0, after(days * DAY_MS + SECOND)),
+            { days: days + 1, chargeCents: next },
+            `${plan} ${bookType} returned 1s after ${days}×24h`,
+          )
+        }
       })
     }
   }
