@@ -3,13 +3,14 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { PROJECTIONS } from '../../projections/index.js'
-import { appendFor, loadAll } from '../../src/commands/streams.js'
-import { evolveAccount, initialAccountState } from '../../src/domain/account.js'
+import { appendFor } from '../../src/commands/streams.js'
+import { type AccountState, evolveAccount } from '../../src/domain/account.js'
 import type { AccountEvent } from '../../src/domain/events.js'
 import { accountStreamId } from '../../src/domain/events.js'
 import { priceCents } from '../../src/domain/pricing.js'
 import { appendToStreams } from '../../src/eventstore/append.js'
 import { encodePosition } from '../../src/eventstore/position.js'
+import { loadStream } from '../../src/eventstore/streams.js'
 import { replayProjection } from '../../src/projector/replay.js'
 import { verifyProjections } from '../../src/projector/verify.js'
 import { DAY, forEachApp } from '../helpers/app.js'
@@ -51,7 +52,9 @@ forEachApp(t, async (t, { app, user, database, clock, addBook }) => {
     },
   ]
   const db = database.db
-  const [account] = await loadAll(db, [accountStreamId(alice.id), initialAccountState])
+  const streamId = accountStreamId(alice.id)
+  const snapshot = await loadStream<AccountState>(db, streamId)
+  const account = { streamId, version: snapshot.version, state: snapshot.state }
   const appended = await appendToStreams(db, [
     appendFor(account, events, evolveAccount, { actor: 'test' }),
   ])
