@@ -28,6 +28,12 @@ export const ConfigSchema = Type.Object({
       description: 'NATS with JetStream; unset: projections read the log in-process',
     }),
   ),
+  NATS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description: "NATS authentication token (the chart's bundled NATS requires one)",
+    }),
+  ),
   NATS_PREFIX: Type.String({
     default: 'ledger',
     pattern: '^[A-Za-z0-9_-]+$',

@@ -27,7 +27,7 @@ export interface BusOptions {
 export async function startBus(
   config: Pick<
     Config,
-    'NATS_URL' | 'NATS_PREFIX' | 'NATS_REPLICAS' | 'NATS_ACK_WAIT_MS' | 'FAULT_EXIT_AFTER_COMMITS'
+    'NATS_URL' | 'NATS_TOKEN' | 'NATS_PREFIX' | 'NATS_REPLICAS' | 'NATS_ACK_WAIT_MS' | 'FAULT_EXIT_AFTER_COMMITS'
   >,
   database: Database,
   progress: ProjectionProgress,
@@ -35,7 +35,7 @@ export async function startBus(
 ): Promise<Bus> {
   if (!config.NATS_URL) throw new Error('NATS_URL is not set')
   const names = busNames(config.NATS_PREFIX)
-  const nc = await connectNats(config.NATS_URL, `rental-ledger ${process.pid}`)
+  const nc = await connectNats(config.NATS_URL, `rental-ledger ${process.pid}`, config.NATS_TOKEN)
   const settings = natsSettings(config)
   // Declared by whoever starts first; idempotent, so every role may do it.
   await ensureStream(await manager(nc), names, settings)

@@ -28,10 +28,15 @@ export function busNames(prefix: string): BusNames {
   }
 }
 
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+export async function connectNats(
+  url: string,
+  name: string,
+  token?: string,
+): Promise<NatsConnection> {
   const nc = await connect({
     servers: url,
     name,
+    token,
     // Keep trying for ever: a NATS restart must not take the service down with it.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

@@ -3,102 +3,33 @@
 // properties a deployment depends on: probes, the migrations hook, the relay's standby, pods that
 // run as non-root on a read-only root filesystem, and an environment src/config.ts accepts.
 // The NATS subchart needs the network (`helm dependency update`), so it is rendered from a copy of
-// the chart without the dependency, with nats.enabled=false and nats.url (ci/offline-values.yaml);
-// the CI workflow renders the real dependency.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// the chart without the dependency (test/delivery/chart.ts), with nats.enabled=false and nats.url
+// (ci/offline-values.yaml); the CI workflow renders the real dependency. NATS authentication,
+// NetworkPolicies, worker probes and stop timeouts: helm-hardening.test.ts.
 import t from 'tap'
-import { parseAllDocuments, parseDocument } from 'yaml'
-import { envProblems, helmBinary, root, run } from './tools.js'
+import {
+  byKind,
+  chartDir,
+  helm,
+  type Manifest,
+  offlineChart,
+  offlineValues,
+  one,
+  podSpec,
+  renderer,
+  resolvedEnv,
+  workloads,
+} from './chart.js'
+import { envProblems, run } from './tools.js'
 
-interface Container {
-  name: string
-  args?: string[]
-  env?: {
-    name: string
-    value?: string
-    valueFrom?: { secretKeyRef?: { name: string; key: string } }
-  }[]
-  ports?: { name: string; containerPort: number }[]
-  livenessProbe?: { httpGet?: { path: string; port: string } }
-  readinessProbe?: { httpGet?: { path: string; port: string } }
-  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean }
-  volumeMounts?: { name: string; mountPath: string }[]
-}
-interface PodSpec {
-  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number }
-  containers: Container[]
-  volumes?: { name: string; emptyDir?: object }[]
-  restartPolicy?: string
-}
-interface Manifest {
-  apiVersion: string
-  kind: string
-  metadata: { name: string; annotations?: Record<string, string> }
-  // biome-ignore lint/suspicious/noExplicitAny: each kind has its own spec; the tests read a few paths
-  spec?: any
-  stringData?: Record<string, string>
-}
-
-const chartDir = join(root, 'helm/rental-ledger')
-const offlineValues = join(chartDir, 'ci/offline-values.yaml')
-const helm = helmBinary()
-
-// The chart without its dependency, so that helm template runs with no network.
-const workDir = mkdtempSync(join(tmpdir(), 'rental-ledger-chart-'))
-t.teardown(() => rmSync(workDir, { recursive: true, force: true }))
-const offlineChart = join(workDir, 'rental-ledger')
-cpSync(chartDir, offlineChart, { recursive: true })
-const chartYaml = parseDocument(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8'))
-chartYaml.delete('dependencies')
-writeFileSync(join(offlineChart, 'Chart.yaml'), chartYaml.toString())
-
-function render(args: string[], release = 'rl'): Manifest[] {
-  const out = run(helm, [
-    'template',
-    release,
-    offlineChart,
-    '-n',
-    'ledger',
-    '-f',
-    offlineValues,
-    ...args,
-  ])
-  return parseAllDocuments(out)
-    .map((d) => d.toJS() as Manifest | null)
-    .filter((m): m is Manifest => m !== null)
-}
-
-const byKind = (docs: Manifest[], kind: string, suffix = '') =>
-  docs.filter((d) => d.kind === kind && d.metadata.name.endsWith(suffix))
-const one = (docs: Manifest[], kind: string, suffix = ''): Manifest => {
-  const found = byKind(docs, kind, suffix)
-  if (found.length !== 1) throw new Error(`expected one ${kind} *${suffix}, found ${found.length}`)
-  return found[0]!
-}
-const podSpec = (m: Manifest): PodSpec => m.spec.template.spec
-const workloads = (docs: Manifest[]) => [...byKind(docs, 'Deployment'), ...byKind(docs, 'Job')]
-
-/** A container's environment, with secretKeyRefs read from the Secret the chart rendered. */
-function resolvedEnv(docs: Manifest[], c: Container): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const e of c.env ?? []) {
-    const ref = e.valueFrom?.secretKeyRef
-    const value = ref ? one(docs, 'Secret', ref.name).stringData?.[ref.key] : e.value
-    if (value === undefined) throw new Error(`${c.name}: ${e.name} has no value`)
-    env[e.name] = value
-  }
-  return env
-}
-
+const render = renderer(t)
 const docs = render([])
 
 t.test('helm lint passes on the chart and, strictly, on its offline copy', async (t) => {
   const lint = run(helm, ['lint', chartDir, '-f', offlineValues])
   t.match(lint, /1 chart\(s\) linted, 0 chart\(s\) failed/)
   t.match(lint, /missing these dependencies: nats/, 'the only warning is the unfetched subchart')
-  const strict = run(helm, ['lint', '--strict', offlineChart, '-f', offlineValues])
+  const strict = run(helm, ['lint', '--strict', offlineChart(t), '-f', offlineValues])
   t.match(strict, /0 chart\(s\) failed/)
 })
 
@@ -115,6 +46,7 @@ t.test('every rendered manifest is valid against its Kubernetes schema', async (
     'HorizontalPodAutoscaler',
     'Ingress',
     'Job',
+    'NetworkPolicy',
     'PodDisruptionBudget',
     'Secret',
     'Service',
@@ -169,7 +101,7 @@ t.test('migrations run as a pre-install and pre-upgrade hook, after their Secret
   t.ok(hooks.includes('pre-install') && hooks.includes('pre-upgrade'), hooks.join(','))
   t.same(podSpec(job).containers[0]?.args, ['migrate'])
   t.equal(podSpec(job).restartPolicy, 'Never')
-  const secret = one(docs, 'Secret')
+  const secret = one(docs, 'Secret', '-secrets')
   t.match(secret.metadata.annotations?.['helm.sh/hook'], /pre-install/)
   const weight = (m: Manifest) => Number(m.metadata.annotations?.['helm.sh/hook-weight'])
   t.ok(weight(secret) < weight(job), 'the Secret exists before the Job needs it')
@@ -224,7 +156,7 @@ t.test('an existing Secret, fixed replicas', async (t) => {
     '--set',
     'api.autoscaling.enabled=false',
   ])
-  t.equal(byKind(docs, 'Secret').length, 0, 'the chart makes no Secret')
+  t.equal(byKind(docs, 'Secret', '-secrets').length, 0, 'the chart makes no Secret of them')
   t.equal(byKind(docs, 'HorizontalPodAutoscaler').length, 0)
   const api = one(docs, 'Deployment', '-api')
   t.equal(api.spec.replicas, 2)

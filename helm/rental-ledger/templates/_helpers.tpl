@@ -46,6 +46,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
+{{/* The bundled NATS chart's pods, by the labels that chart gives them. */}}
+{{- define "rental-ledger.natsSelectorLabels" -}}
+app.kubernetes.io/name: nats
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: nats
+{{- end }}
+
 {{/*
 Environment of a container: (dict "root" $ "nats" true "extra" (dict "WORKERS" "off")).
 Numbers are rendered as integers: Helm reads values as floats and would print 1e+08.
@@ -65,6 +72,17 @@ Numbers are rendered as integers: Helm reads values as floats and would print 1e
 {{- if .nats }}
 - name: NATS_URL
   value: {{ include "rental-ledger.natsUrl" $root | quote }}
+{{- if $root.Values.natsAuth.enabled }}
+- name: NATS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.natsAuth.secretName }}
+      key: NATS_TOKEN
+{{- end }}
+{{- if $root.Values.workerHealth.enabled }}
+- name: {{ $root.Values.workerHealth.env }}
+  value: {{ $root.Values.workerHealth.port | int64 | toString | quote }}
+{{- end }}
 {{- end }}
 - name: DATABASE_URL
   valueFrom:
@@ -136,6 +154,27 @@ containers:
         exec:
           command: ["sleep", "{{ . }}"]
     {{- end }}
+    {{- else if and .nats $root.Values.workerHealth.enabled }}
+    ports:
+      - name: health
+        containerPort: {{ $root.Values.workerHealth.port }}
+        protocol: TCP
+    # The process's own listener: liveness is the process, readiness its work (a stalled worker
+    # or a relay that cannot publish is unready).
+    livenessProbe:
+      httpGet:
+        path: /healthz
+        port: health
+      periodSeconds: 10
+      timeoutSeconds: 3
+      failureThreshold: 3
+    readinessProbe:
+      httpGet:
+        path: /readyz
+        port: health
+      periodSeconds: 10
+      timeoutSeconds: 3
+      failureThreshold: 3
     {{- end }}
     securityContext:
       {{- toYaml $root.Values.securityContext | nindent 6 }}
