@@ -27,7 +27,12 @@ export interface BusOptions {
 export async function startBus(
   config: Pick<
     Config,
-    'NATS_URL' | 'NATS_TOKEN' | 'NATS_PREFIX' | 'NATS_REPLICAS' | 'NATS_ACK_WAIT_MS' | 'FAULT_EXIT_AFTER_COMMITS'
+    | 'NATS_URL'
+    | 'NATS_TOKEN'
+    | 'NATS_PREFIX'
+    | 'NATS_REPLICAS'
+    | 'NATS_ACK_WAIT_MS'
+    | 'FAULT_EXIT_AFTER_COMMITS'
   >,
   database: Database,
   progress: ProjectionProgress,

@@ -132,7 +132,10 @@ t.test("this release's pods reach DNS, NATS and PostgreSQL only", async (t) => {
   const egress = (docs: Manifest[]) =>
     one(docs, 'NetworkPolicy', '-rental-ledger').spec.egress as Egress[]
   const ports = (docs: Manifest[]) => egress(docs).flatMap((r) => r.ports.map((p) => p.port))
-  t.same([...new Set(ports(bundled))].sort((a, b) => a - b), [53, 4222, 5432])
+  t.same(
+    [...new Set(ports(bundled))].sort((a, b) => a - b),
+    [53, 4222, 5432],
+  )
   const nats = egress(bundled).find((r) => r.ports.some((p) => p.port === 4222))
   t.same(nats?.to, [
     {
