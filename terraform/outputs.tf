@@ -26,6 +26,11 @@ output "private_subnet_ids" {
   value       = aws_subnet.private[*].id
 }
 
+output "private_subnet_cidrs" {
+  description = "Private subnet CIDR blocks, where RDS is (chart value networkPolicy.databaseCIDRs)."
+  value       = aws_subnet.private[*].cidr_block
+}
+
 output "public_subnet_ids" {
   description = "Public subnets: the internet-facing ALB and the NAT gateways."
   value       = aws_subnet.public[*].id
@@ -66,7 +71,7 @@ output "github_infra_apply_role_arn" {
   value       = aws_iam_role.github["infra-apply"].arn
 }
 
-output "load_balancer_controller_role_arn" {
-  description = "Role of the AWS Load Balancer Controller (attach its published IAM policy)."
-  value       = aws_iam_role.pod_identity["aws-load-balancer-controller"].arn
+output "alarm_topic_arn" {
+  description = "SNS topic the RDS alarms notify (subscribe more endpoints to it)."
+  value       = aws_sns_topic.alarms.arn
 }

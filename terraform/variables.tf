@@ -77,39 +77,17 @@ variable "kubernetes_version" {
 }
 
 variable "cluster_endpoint_public_cidrs" {
-  description = "CIDR blocks allowed to reach the public EKS API endpoint (GitHub-hosted runners need it open, or use self-hosted runners and a private endpoint)."
+  description = "CIDR blocks allowed to reach the public EKS API endpoint: the operators' and the deploying runners' egress addresses (GitHub larger runners with static IPs, or a NAT of your own). Empty: no public endpoint; deploy from a self-hosted runner in the VPC (repository variable DEPLOY_RUNNER)."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
 
   validation {
     condition     = alltrue([for c in var.cluster_endpoint_public_cidrs : can(cidrnetmask(c))])
     error_message = "cluster_endpoint_public_cidrs must be IPv4 CIDR blocks."
   }
-}
-
-variable "node_instance_types" {
-  description = "EC2 instance types of the managed node group."
-  type        = list(string)
-  default     = ["m6i.large"]
 
   validation {
-    condition     = length(var.node_instance_types) > 0
-    error_message = "node_instance_types needs at least one instance type."
-  }
-}
-
-variable "node_capacity" {
-  description = "Managed node group size: min, desired and max nodes."
-  type = object({
-    min     = number
-    desired = number
-    max     = number
-  })
-  default = { min = 3, desired = 3, max = 6 }
-
-  validation {
-    condition     = var.node_capacity.min >= 1 && var.node_capacity.min <= var.node_capacity.desired && var.node_capacity.desired <= var.node_capacity.max
-    error_message = "node_capacity needs 1 <= min <= desired <= max."
+    condition     = alltrue([for c in var.cluster_endpoint_public_cidrs : tonumber(split("/", c)[1]) >= 8])
+    error_message = "cluster_endpoint_public_cidrs must name networks, not the whole internet (no prefix shorter than /8)."
   }
 }
 
@@ -198,5 +176,38 @@ variable "state_bucket" {
   validation {
     condition     = var.state_bucket == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket))
     error_message = "state_bucket must be an S3 bucket name."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the EKS control plane's and RDS's logs."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch offers (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... 3653)."
+  }
+}
+
+variable "alarm_email" {
+  description = "An address the RDS alarms are sent to (it confirms the subscription once); empty for none."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alarm_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be an email address or empty."
+  }
+}
+
+variable "db_alarm_max_connections" {
+  description = "Connections to the database above which an alarm fires (the sum of every pod's DB_POOL_MAX, with room)."
+  type        = number
+  default     = 200
+
+  validation {
+    condition     = var.db_alarm_max_connections >= 10
+    error_message = "db_alarm_max_connections must be at least 10."
   }
 }

@@ -1,10 +1,23 @@
-// terraform/: `terraform fmt -check` where the binary is installed, and, read as text, the
-// properties the deployment relies on. `terraform validate` needs the hashicorp/aws provider, which
-// `terraform init` downloads: CI's delivery job runs it (scripts/check-delivery.sh terraform).
+// terraform/: `terraform fmt -check` where the binary is installed; `terraform validate` and
+// `terraform test` (terraform/tests: the whole configuration planned against a mocked AWS provider)
+// where a local mirror of the hashicorp/aws provider is found (TF_PLUGIN_MIRROR, or one of
+// Terraform's implied local mirror directories), since `terraform init` cannot download here; and,
+// read as text, the properties the deployment relies on. CI's delivery job runs validate with the
+// downloaded provider too (scripts/check-delivery.sh terraform).
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { parseAllDocuments } from 'yaml'
 import { root } from './tools.js'
 
 const dir = join(root, 'terraform')
@@ -37,6 +50,60 @@ const noTerraform = terraformInstalled()
   ? false
   : 'terraform is not installed here; the CI workflow runs fmt -check and validate'
 
+/** A directory holding registry.terraform.io/hashicorp/aws in the filesystem mirror layout. */
+function providerMirror(): string | undefined {
+  const candidates = [
+    process.env.TF_PLUGIN_MIRROR,
+    join(homedir(), '.terraform.d/plugins'),
+    join(homedir(), '.local/share/terraform/plugins'),
+    '/usr/local/share/terraform/plugins',
+    '/usr/share/terraform/plugins',
+  ]
+  return candidates.find(
+    (dir) => dir && existsSync(join(dir, 'registry.terraform.io/hashicorp/aws')),
+  )
+}
+const mirror = providerMirror()
+const noMirror =
+  noTerraform ||
+  (mirror ? false : 'no local mirror of hashicorp/aws (set TF_PLUGIN_MIRROR); CI validates online')
+
+t.test('terraform validate and terraform test, offline', { skip: noMirror }, async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'rl-terraform-'))
+  t.teardown(() => rmSync(work, { recursive: true, force: true }))
+  const copy = join(work, 'terraform')
+  cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes('.terraform') })
+  const cliConfig = join(work, 'terraformrc')
+  writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`,
+  )
+  const terraform = (...args: string[]) =>
+    execFileSync('terraform', args, {
+      cwd: copy,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        TF_CLI_CONFIG_FILE: cliConfig,
+        TF_IN_AUTOMATION: '1',
+        CHECKPOINT_DISABLE: '1',
+      },
+    })
+  terraform('init', '-backend=false', '-input=false', '-no-color')
+  t.match(terraform('validate', '-no-color'), /The configuration is valid/)
+  const tested = terraform('test', '-no-color')
+  t.match(tested, /Success! \d+ passed, 0 failed/)
+  for (const run of [
+    'auto_mode_cluster',
+    'database_forces_tls_and_is_watched',
+    'no_public_endpoint',
+    'the_whole_internet_is_refused',
+  ]) {
+    t.match(tested, new RegExp(`run "${run}"\\.\\.\\. pass`), run)
+  }
+})
+
 t.test('terraform fmt -check', { skip: noTerraform }, async (t) => {
   t.doesNotThrow(() =>
     execFileSync('terraform', ['fmt', '-check', '-recursive', '-diff'], {
@@ -52,7 +119,8 @@ t.test('hashicorp/aws 5.x only, no registry modules', async (t) => {
     [...providers.matchAll(/source\s*=\s*"([^"]+)"/g)].map((m) => m[1]),
     ['hashicorp/aws'],
   )
-  t.match(providers, /version\s*=\s*">= 5\.\d+, < 6\.0"/)
+  const floor = /version\s*=\s*">= 5\.(\d+), < 6\.0"/.exec(providers)
+  t.ok(Number(floor?.[1]) >= 79, 'at least 5.79: EKS Auto Mode (compute_config, storage_config)')
   t.equal(blocks('module').size, 0, 'terraform init cannot download modules offline')
 })
 
@@ -63,7 +131,48 @@ t.test('subnets are tagged for the AWS Load Balancer Controller', async (t) => {
   t.match(privateSubnet, /"kubernetes\.io\/role\/internal-elb"\s*=\s*"1"/)
   for (const subnet of [publicSubnet, privateSubnet]) t.match(subnet, /local\.cluster_tag/)
   t.match(source, /"kubernetes\.io\/cluster\/\$\{local\.cluster_name\}"\s*=\s*"shared"/)
-  t.match(resource('aws_eks_node_group main'), /subnet_ids\s*=\s*aws_subnet\.private\[\*\]\.id/)
+  t.match(resource('aws_eks_cluster main'), /subnet_ids\s*=\s*aws_subnet\.private\[\*\]\.id/)
+})
+
+t.test('EKS Auto Mode: ingress and volumes with nothing installed by hand', async (t) => {
+  const cluster = resource('aws_eks_cluster main')
+  t.match(cluster, /compute_config \{\s*enabled\s*=\s*true/)
+  t.match(cluster, /elastic_load_balancing \{\s*enabled\s*=\s*true/)
+  t.match(cluster, /block_storage \{\s*enabled\s*=\s*true/)
+  t.notOk(blocks('resource').has('aws_eks_node_group main'), 'Auto Mode runs the nodes')
+  t.notMatch(source, /aws-load-balancer-controller|aws-ebs-csi-driver/, 'no controller to install')
+  // cluster/: the classes Auto Mode does not make, applied by terraform_data once the cluster is up.
+  const apply = resource('terraform_data cluster_manifests')
+  t.match(apply, /kubectl .*apply .*-f "\$MANIFESTS"/)
+  t.match(apply, /MANIFESTS\s*=\s*"\$\{path\.module\}\/cluster"/)
+  const kinds = readdirSync(join(dir, 'cluster')).flatMap((f) =>
+    parseAllDocuments(readFileSync(join(dir, 'cluster', f), 'utf8')).map(
+      (d) => (d.toJS() as { kind: string }).kind,
+    ),
+  )
+  t.same(kinds.sort(), ['ConfigMap', 'IngressClass', 'IngressClassParams', 'StorageClass'])
+})
+
+t.test('RDS forces TLS; logs are kept for a set time; RDS has alarms', async (t) => {
+  t.match(resource('aws_db_parameter_group main'), /name\s*=\s*"rds\.force_ssl"\s*value\s*=\s*"1"/)
+  for (const group of ['eks', 'rds']) {
+    t.match(
+      resource(`aws_cloudwatch_log_group ${group}`),
+      /retention_in_days\s*=\s*var\.log_retention_days/,
+    )
+  }
+  const alarms = resource('aws_cloudwatch_metric_alarm db')
+  t.match(alarms, /namespace\s*=\s*"AWS\/RDS"/)
+  t.match(alarms, /alarm_actions\s*=\s*\[aws_sns_topic\.alarms\.arn\]/)
+})
+
+t.test('the public EKS endpoint answers the CIDRs of a variable without default', async (t) => {
+  const variable = blocks('variable').get('cluster_endpoint_public_cidrs') ?? ''
+  t.notMatch(variable, /default\s*=/, 'stated by whoever installs, never open by default')
+  t.match(
+    resource('aws_eks_cluster main'),
+    /public_access_cidrs\s*=.*var\.cluster_endpoint_public_cidrs/,
+  )
 })
 
 t.test('RDS PostgreSQL 15: Multi-AZ, encrypted, password kept by RDS', async (t) => {
