@@ -1,16 +1,18 @@
-# GitHub Actions reach AWS through OIDC: no stored keys. Each role trusts one kind of workflow run
-# of var.github_repository, by the token's subject:
-#   release      repo:OWNER/NAME:environment:production      push the image, deploy with Helm
-#   infra-plan   repo:OWNER/NAME:pull_request                 read-only plan
-#   infra-apply  repo:OWNER/NAME:environment:infrastructure   apply, after approval
+# GitHub Actions reach AWS through OIDC: no stored keys. Each role trusts some kinds of workflow
+# run of var.github_repository, by the token's subject:
+#   release-build  repo:OWNER/NAME:ref:refs/tags/v*             push the scanned image to ECR
+#   release        repo:OWNER/NAME:environment:production       deploy with Helm, after approval
+#   infra-plan     repo:OWNER/NAME:pull_request, ...:ref:refs/heads/main   read-only plan
+#   infra-apply    repo:OWNER/NAME:environment:infrastructure   apply the reviewed plan
 
 locals {
   github_oidc_url = "token.actions.githubusercontent.com"
   github_oidc_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.github_oidc_url}"
   github_subjects = {
-    release     = "repo:${var.github_repository}:environment:production"
-    infra-plan  = "repo:${var.github_repository}:pull_request"
-    infra-apply = "repo:${var.github_repository}:environment:infrastructure"
+    release-build = ["repo:${var.github_repository}:ref:refs/tags/v*"]
+    release       = ["repo:${var.github_repository}:environment:production"]
+    infra-plan    = ["repo:${var.github_repository}:pull_request", "repo:${var.github_repository}:ref:refs/heads/main"]
+    infra-apply   = ["repo:${var.github_repository}:environment:infrastructure"]
   }
 }
 
@@ -41,9 +43,9 @@ data "aws_iam_policy_document" "github_trust" {
       values   = ["sts.amazonaws.com"]
     }
     condition {
-      test     = "StringEquals"
+      test     = "StringLike"
       variable = "${local.github_oidc_url}:sub"
-      values   = [each.value]
+      values   = each.value
     }
   }
 }
@@ -56,8 +58,8 @@ resource "aws_iam_role" "github" {
   max_session_duration = 7200
 }
 
-# Release: push to this one repository, and find the cluster.
-data "aws_iam_policy_document" "release" {
+# The image: push to this one repository, nothing else.
+data "aws_iam_policy_document" "release_build" {
   statement {
     actions   = ["ecr:GetAuthorizationToken"]
     resources = ["*"]
@@ -74,6 +76,16 @@ data "aws_iam_policy_document" "release" {
     ]
     resources = [aws_ecr_repository.app.arn]
   }
+}
+
+resource "aws_iam_role_policy" "release_build" {
+  name   = "release-build"
+  role   = aws_iam_role.github["release-build"].id
+  policy = data.aws_iam_policy_document.release_build.json
+}
+
+# The deploy: find the cluster.
+data "aws_iam_policy_document" "release" {
   statement {
     actions   = ["eks:DescribeCluster"]
     resources = [aws_eks_cluster.main.arn]

@@ -56,8 +56,13 @@ output "db_master_user_secret_arn" {
   value       = aws_db_instance.main.master_user_secret[0].secret_arn
 }
 
+output "github_release_build_role_arn" {
+  description = "Role release.yml's image job assumes (repository variable AWS_RELEASE_BUILD_ROLE_ARN)."
+  value       = aws_iam_role.github["release-build"].arn
+}
+
 output "github_release_role_arn" {
-  description = "Role release.yml assumes (repository variable AWS_RELEASE_ROLE_ARN)."
+  description = "Role release.yml's deploy job assumes (repository variable AWS_RELEASE_ROLE_ARN)."
   value       = aws_iam_role.github["release"].arn
 }
 

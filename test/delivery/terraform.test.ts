@@ -209,5 +209,11 @@ t.test('every variable is described; GitHub reaches AWS through OIDC roles', asy
   t.ok([...variables.values()].filter((b) => b.includes('validation {')).length >= 10)
   t.match(source, /token\.actions\.githubusercontent\.com/)
   t.match(source, /:environment:production"/, 'the release role trusts the protected environment')
+  t.match(source, /release-build\s*=\s*\["repo:\$\{var\.github_repository\}:ref:refs\/tags\/v\*"\]/)
+  t.match(
+    blocks('data').get('aws_iam_policy_document release') ?? '',
+    /^(?![\s\S]*ecr:PutImage)/,
+    'the deploy role cannot push images',
+  )
   t.match(resource('aws_iam_role github'), /assume_role_policy/)
 })
