@@ -60,7 +60,7 @@ export async function exportLog(args: string[], config: Config): Promise<number>
     const db = database.db
     if (values.out === undefined) {
       try {
-        await pipeline(exportStream(db, { ...query, format }), process.stdout)
+        await pipeline(exportStream(database, { ...query, format }), process.stdout)
       } catch (err) {
         // The reader went away (`| head`): not a failure of the export.
         if ((err as { code?: string }).code !== 'EPIPE') throw err
@@ -73,7 +73,7 @@ export async function exportLog(args: string[], config: Config): Promise<number>
     const bar = progressBar({ label: `export ${out}`, total, log: (l) => logger.info(l) })
     const partial = `${out}.partial`
     await pipeline(
-      exportStream(db, { ...query, format, onPage: (n) => bar.tick(n) }),
+      exportStream(database, { ...query, format, onPage: (n) => bar.tick(n) }),
       createWriteStream(partial),
     )
     bar.stop()

@@ -34,7 +34,7 @@ export interface ReadLogOptions extends LogFilter {
 }
 
 /** The committed events strictly after `after` that match `filter`: the gate every reader uses. */
-function committedAfter(db: Kysely<DB>, after: Position, filter: LogFilter) {
+export function committedAfter(db: Kysely<DB>, after: Position, filter: LogFilter) {
   let q = db
     .selectFrom('events')
     .where(

@@ -152,7 +152,11 @@ t.test('faults during a mixed workload', { skip, timeout: 600_000 }, async (root
     }
     const exported: string[] = []
     const positions: string[] = []
-    for await (const chunk of exportChunks(db, { format: 'ndjson', after: START, filter: {} })) {
+    for await (const chunk of exportChunks(database, {
+      format: 'ndjson',
+      after: START,
+      filter: {},
+    })) {
       for (const line of chunk.split('\n').filter(Boolean)) {
         const record = JSON.parse(line)
         exported.push(`${record.streamId}#${record.version}`)

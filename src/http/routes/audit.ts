@@ -91,7 +91,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
         reply.header('content-disposition', 'attachment; filename="events.csv"')
       }
       // A stream is sent as it is, unserialized; the schema above types 200 as its text.
-      return reply.send(exportStream(db, { ...query, format }) as unknown as string)
+      return reply.send(exportStream(deps.database, { ...query, format }) as unknown as string)
     },
   )
 
