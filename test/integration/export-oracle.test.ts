@@ -93,7 +93,9 @@ forEachBackend(t, async (t, database) => {
   // Numbers JSON cannot hold exactly, written as jsonb text: the export rounds them as it did.
   await sql`INSERT INTO events (event_id, stream_id, stream_version, type, data)
             VALUES (${randomUUID()}, 'raw-1', 1, 'RawNumbers',
-                    '{"exact": 12345678901234567890123, "dec": 1.50, "e": 1E+2}'::jsonb)`.execute(db)
+                    '{"exact": 12345678901234567890123, "dec": 1.50, "e": 1E+2}'::jsonb)`.execute(
+    db,
+  )
   const log = await settledLog(db)
   const times = [...new Set(log.map((e) => e.recordedAt.toISOString()))].sort()
 
