@@ -74,6 +74,12 @@ t.test('NATS requires a token, which the relay and projector present', async (t)
   const existing = render([...withNats, '--set', 'natsAuth.create=false'])
   t.equal(byKind(existing, 'Secret', secretName).length, 0, 'an existing Secret is used as is')
   t.throws(() => render(['--set', 'natsAuth.token=short']), 'a short token is refused')
+  t.throws(
+    () => render([...withNats, '--set', 'natsAuth.secretName=other']),
+    /must read the same token/,
+    'the two sides cannot drift apart',
+  )
+  t.throws(() => render([...withNats, '--set', 'natsAuth.enabled=false']), /requires a token/)
   const off = render(['--set', 'natsAuth.enabled=false'])
   t.notOk(envNamed(container(off, '-relay'), 'NATS_TOKEN'), 'no token for a NATS without auth')
 })
