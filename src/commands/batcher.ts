@@ -58,6 +58,11 @@ export class Batcher {
 
   constructor(private readonly db: Kysely<DB>) {}
 
+  /** Commands waiting for the next flush. */
+  get queued(): number {
+    return this.queue.length
+  }
+
   submit<R>(submission: Submission<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ ...submission, resolve, reject } as Pending)
