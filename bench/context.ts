@@ -26,8 +26,14 @@ export interface Bench {
   database: Database
   /** the environment `rental-ledger` commands run with */
   serviceEnv: Record<string, string>
+  /** the API process (WORKERS=off in the production topology) */
   service(): Server
   baseline(): Server
+  /** switches between the production topology (API, relay and projector processes) and `serve`
+   * with its workers in the API process */
+  topology(kind: 'production' | 'all-in-one'): Promise<void>
+  /** one more API process (WORKERS=off) on the same database; the caller stops it */
+  startApi(): Promise<Server>
   population: Population
   rows: Row[]
   notes: string[]

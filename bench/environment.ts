@@ -12,6 +12,8 @@ export const ADMIN_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222'
 export const BASELINE_TABLE = 'bench_baseline_rows'
+/** The write baselines' table: event-sized rows, appended. */
+export const BASELINE_WRITES = 'bench_baseline_writes'
 
 const ROOT = join(import.meta.dirname, '..')
 

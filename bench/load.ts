@@ -6,15 +6,17 @@ import autocannon from 'autocannon'
 
 export interface LoadRun {
   label: string
-  /** http://127.0.0.1:PORT */
-  url: string
+  /** http://127.0.0.1:PORT; several: the connections are spread over them */
+  url: string | string[]
   connections: number
   durationS: number
   /** a fixed offered rate over all connections (requests/s); closed loop when absent */
   overallRate?: number
-  /** 'get': one fixed GET; 'rent-return': rent a random book as a random user, then return it */
-  kind: 'get' | 'rent-return'
+  /** 'get': one fixed GET; 'post': one fixed JSON POST (`body`); 'rent-return': rent a random
+   * book as a random user, then return it */
+  kind: 'get' | 'post' | 'rent-return'
   path?: string
+  body?: unknown
   /** bearer tokens: the GET's (first only), or the renters' (one picked at random per rental) */
   tokens?: string[]
   bookIds?: string[]
@@ -49,6 +51,16 @@ function requestsFor(run: LoadRun): autocannon.Request[] {
         method: 'GET',
         path: run.path ?? '/',
         ...(token && { headers: { authorization: `Bearer ${token}` } }),
+      },
+    ]
+  }
+  if (run.kind === 'post') {
+    return [
+      {
+        method: 'POST',
+        path: run.path ?? '/',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(run.body),
       },
     ]
   }
@@ -93,7 +105,8 @@ function runOne(run: LoadRun): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
-        url: run.url,
+        // autocannon spreads the connections over several urls; its types know of one.
+        url: run.url as string,
         connections: run.connections,
         duration: run.durationS,
         ...(run.overallRate && { overallRate: run.overallRate }),

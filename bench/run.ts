@@ -27,6 +27,7 @@ import { parseOptions, type WorkloadId } from './options.js'
 import { seedPopulation, seedStreamLength } from './population.js'
 import {
   BIN,
+  type Child,
   finish,
   ROOT,
   type Server,
@@ -99,6 +100,8 @@ const bench: Bench = {
   serviceEnv,
   service: () => service ?? raise('the service is not running'),
   baseline: () => baseline ?? raise('the baseline server is not running'),
+  topology,
+  startApi: () => startService(serviceEnv, { workers: 'off' }),
   population: { userIds: [], userTokens: [], bookIds: [], lightToken: '', heavyToken: '' },
   rows: [],
   notes: [],
@@ -115,6 +118,22 @@ async function restartService(workers: 'on' | 'off', cpuProfDir?: string): Promi
   service = undefined
   serviceWorkers = workers
   service = await startService(serviceEnv, { workers, cpuProfDir })
+}
+
+/** The relay and the projector as processes of their own, while the API runs with WORKERS=off. */
+let fanOut: Child[] = []
+
+async function topology(kind: 'production' | 'all-in-one'): Promise<void> {
+  if (kind === 'all-in-one') {
+    await Promise.all(fanOut.map((c) => c.stop()))
+    fanOut = []
+    return restartService('on')
+  }
+  await restartService('off')
+  if (fanOut.length > 0) return
+  fanOut = ['relay', 'project'].map((role) =>
+    spawnChild(`rental-ledger ${role}`, process.execPath, [BIN, role], serviceEnv),
+  )
 }
 
 /** The relay has published the whole log and no projection worker has anything pending. */
@@ -203,9 +222,9 @@ try {
 
   const any = (ids: WorkloadId[]) => ids.some(selected)
   if (any(['W1', 'W2a', 'W2b', 'W3'])) {
-    await step('start the service and the baseline server', () =>
+    await step('start the service (production topology) and the baseline server', () =>
       Promise.all([
-        restartService('on'),
+        topology('production'),
         any(['W1', 'W2a', 'W2b']) &&
           startBaseline(fresh!.url, config.DB_POOL_MAX).then((b) => {
             baseline = b
@@ -217,9 +236,14 @@ try {
     await workload('W2a', w2aBookList)
     await workload('W2b', w2bBalance)
     await workload('W3', w3Lag)
-    await Promise.all([service?.child.stop(), baseline?.child.stop()])
+    await Promise.all([
+      service?.child.stop(),
+      baseline?.child.stop(),
+      ...fanOut.map((c) => c.stop()),
+    ])
     service = undefined
     baseline = undefined
+    fanOut = []
   }
 
   if (selected('W6')) {
@@ -248,8 +272,8 @@ try {
   machine.loadAverage.end = loadavg()[0]!
   bench.notes.push(
     `Load from autocannon ${packageVersions().autocannon} in a separate process on the same machine: client and server share its ${machine.cpus} cores, with PostgreSQL and NATS.`,
-    `The service is \`rental-ledger serve\` (relay and projection workers in the same process, DB_POOL_MAX 10, LOG_LEVEL warn), ${existsSync(join(ROOT, 'dist/src/cli/main.js')) ? 'compiled (dist/)' : 'from the TypeScript sources through tsx'}, started as a child process; W6 runs it with WORKERS=off.`,
-    'The baseline route is a bare Fastify route reading one row by primary key through a pg Pool of 10 (bench/baseline-server.ts), in a process of its own.',
+    `The service runs as deployed: \`rental-ledger serve\` with WORKERS=off, and \`relay\` and \`project\` as processes of their own (W1 also with two API processes, and with the all-in-one \`serve\`, workers in the API process); DB_POOL_MAX 10, LOG_LEVEL warn; ${existsSync(join(ROOT, 'dist/src/cli/main.js')) ? 'compiled (dist/)' : 'from the TypeScript sources through tsx'}, started as a child process; W6 runs it with WORKERS=off.`,
+    'The baselines are bare Fastify routes through a pg Pool of 10 (bench/baseline-server.ts), in a process of their own: one row read by primary key; (d) one durable INSERT of an event-sized row per request; (e) the same INSERTs grouped by the app (a flush takes what queued meanwhile, one multi-row INSERT and one commit, at most two in flight).',
     'W3 measures from the command transaction’s recorded_at (now(), its start) to the receipt of the user-balances commit notification covering it.',
     'W5 uses psql for COPY (pg-copy-streams is not installed); both sides write a file and are timed from spawn to exit.',
     `1-minute load average ${machine.loadAverage.start.toFixed(2)} at the start and ${machine.loadAverage.end.toFixed(2)} at the end (other work on the machine skews figures).`,

@@ -122,25 +122,134 @@ function againstBaseline(c: Comparison): Row[] {
   return rows
 }
 
+/** Baselines (d) one durable INSERT of an event-sized row per request and (e) the same INSERTs
+ * grouped by the app, at most two flushes in flight (bench/baseline-server.ts). */
+function baselineWrite(bench: Bench, connections: number, grouped: boolean): Target {
+  return {
+    label: `${grouped ? 'grouped' : 'insert'} ${connections}`,
+    url: bench.baseline().url,
+    connections,
+    kind: 'post',
+    path: grouped ? '/write-grouped' : '/write',
+    body: {
+      streamId: 'book-7d0f1f63-3f44-4a54-9a46-1c7c2b4a4f31',
+      data: {
+        rentalId: 'a3c5f0a2-55a4-4c1e-9a7f-4a8f0f7d2b11',
+        bookId: '7d0f1f63-3f44-4a54-9a46-1c7c2b4a4f31',
+        userId: 'c0b9d7f3-0b36-4d8e-a6a4-0e4f0f5b8c22',
+        plan: 'v3',
+        rentedAt: '2026-12-01T09:00:00.000Z',
+      },
+    },
+  }
+}
+
+const W1 = 'W1 rent + return'
+
+/** W1's rows against the write baselines: throughput against (d) and (e), p99 against (e). */
+function againstWrites(
+  context: string,
+  measured: LoadResult[],
+  insert: LoadResult[] | undefined,
+  grouped: LoadResult[],
+): Row[] {
+  const rows = [
+    row({
+      workload: W1,
+      figure: `commands/s, ${context}`,
+      unit: '/s',
+      better: 'higher',
+      value: rate(measured),
+      baseline: { what: '(e) grouped INSERTs, req/s', value: rate(grouped) },
+    }),
+    row({
+      workload: W1,
+      figure: `p99 latency, ${context}`,
+      unit: 'ms',
+      better: 'lower',
+      value: p99(measured),
+      baseline: { what: '(e) grouped INSERTs, p99', value: p99(grouped) },
+    }),
+  ]
+  if (insert) {
+    rows.push(
+      row({
+        workload: W1,
+        figure: `commands/s, ${context}`,
+        unit: '/s',
+        better: 'higher',
+        value: rate(measured),
+        baseline: { what: '(d) one INSERT a request, req/s', value: rate(insert) },
+      }),
+    )
+  }
+  return rows
+}
+
+/**
+ * W1 in the production topology (API with WORKERS=off, relay and projector in processes of their
+ * own) at 16 and 64 connections against the three baselines; then at 64 connections with two API
+ * processes sharing the load, and with the all-in-one `serve` (workers in the API process).
+ */
 export async function w1RentReturn(bench: Bench): Promise<void> {
   const levels = [16, 64]
   const books = bench.population.bookIds
   const targets = levels.flatMap((c) => [
     rentReturn(bench, `rent-return ${c}`, c, books),
     baselineGet(bench, c),
+    baselineWrite(bench, c, false),
+    baselineWrite(bench, c, true),
   ])
   const res = await measure(bench, targets)
   for (const c of levels) {
+    const measured = res[`rent-return ${c}`]!
     bench.rows.push(
       ...againstBaseline({
-        workload: 'W1 rent + return',
+        workload: W1,
         measure: 'commands/s',
         context: `${c} connections`,
-        measured: res[`rent-return ${c}`]!,
+        measured,
         base: res[`baseline ${c}`]!,
         latencies: ['p50', 'p99'],
       }),
+      ...againstWrites(`${c} connections`, measured, res[`insert ${c}`], res[`grouped ${c}`]!),
     )
+  }
+
+  const second = await bench.startApi()
+  try {
+    const two = await measure(bench, [
+      { ...rentReturn(bench, 'two APIs', 64, books), url: [bench.service().url, second.url] },
+      baselineWrite(bench, 64, true),
+    ])
+    bench.rows.push(
+      ...againstWrites(
+        '64 connections, two API processes',
+        two['two APIs']!,
+        undefined,
+        two['grouped 64']!,
+      ),
+    )
+  } finally {
+    await second.child.stop()
+  }
+
+  await bench.topology('all-in-one')
+  try {
+    const aio = await measure(bench, [
+      rentReturn(bench, 'all-in-one', 64, books),
+      baselineWrite(bench, 64, true),
+    ])
+    bench.rows.push(
+      ...againstWrites(
+        '64 connections, all-in-one serve',
+        aio['all-in-one']!,
+        undefined,
+        aio['grouped 64']!,
+      ),
+    )
+  } finally {
+    await bench.topology('production')
   }
 }
 
