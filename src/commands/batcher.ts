@@ -106,7 +106,7 @@ export class Batcher {
           round <= OPTIMISTIC_ROUNDS
             ? await this.round(this.db, batch, false)
             : await this.db.transaction().execute((trx) => this.round(trx, batch, true))
-        void announceAppends(this.db)
+        if (answers.some((a) => 'result' in a)) void announceAppends(this.db)
         await this.settle(answers)
         return
       } catch (err) {

@@ -30,12 +30,16 @@ t.test('killed mid-flush: answered means written, and nothing is half written', 
     paid: new Set<string>(),
   }
   let unanswered = 0
+  const statuses: Record<string, number> = {}
 
   /** One client's loop against `url` until the process stops answering. */
   const client = async (url: string, u: Account, i: number) => {
     const send = async (path: string, body?: unknown, who = u) => {
       try {
-        return await call(`${url}${path}`, who, 'POST', body)
+        const answer = await call(`${url}${path}`, who, 'POST', body)
+        const k = `${answer.status} ${answer.body.code ?? ''}`
+        statuses[k] = (statuses[k] ?? 0) + 1
+        return answer
       } catch {
         unanswered++
         return undefined
@@ -102,8 +106,9 @@ t.test('killed mid-flush: answered means written, and nothing is half written', 
         WHERE s.version IS DISTINCT FROM e.v`.execute(db)
       if (drift.length > 0) throw new Error(`stream versions off their events: ${drift}`)
     }),
-    { numRuns: 5 },
+    { numRuns: Number(process.env.KILL_TEST_RUNS ?? 5) },
   )
+  t.comment(JSON.stringify(statuses))
   t.ok(answered.rented.size > 0, `rents were answered (${answered.rented.size})`)
   t.ok(answered.returned.size > 0, `returns were answered (${answered.returned.size})`)
   t.ok(answered.paid.size > 0, `payments were answered (${answered.paid.size})`)
