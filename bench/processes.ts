@@ -138,7 +138,8 @@ export async function startService(
   await waitUntil(
     'the service to be ready',
     async () => (await fetch(`${url}/readyz`)).ok,
-    60_000,
+    // A shared machine under load may take minutes to start a process.
+    180_000,
     child,
   )
   return { url, child }
