@@ -1,5 +1,6 @@
 // What routes read from the book-availability read model.
 import { type Kysely, sql } from 'kysely'
+import { directRows, type ReadRows } from '../../src/db/reads.js'
 import type { DB, ReadBooksTable } from '../../src/db/tables.js'
 import type { BookType } from '../../src/domain/pricing.js'
 import type { BookView as Book } from '../../src/domain/views.js'
@@ -33,8 +34,12 @@ const columns = [
   'copies_out',
 ] as const
 
-export async function getBook(db: Kysely<DB>, id: string): Promise<Book | undefined> {
-  const row = await books(db).select(columns).where('book_id', '=', id).executeTakeFirst()
+export async function getBook(
+  db: Kysely<DB>,
+  id: string,
+  read: ReadRows = directRows,
+): Promise<Book | undefined> {
+  const [row] = await read(books(db).select(columns).where('book_id', '=', id))
   return row && toBook(row)
 }
 
@@ -48,7 +53,11 @@ export interface BookFilter {
 }
 
 /** Books by title, then id; `limit + 1` rows so the caller can tell if there is a next page. */
-export async function listBooks(db: Kysely<DB>, f: BookFilter): Promise<Book[]> {
+export async function listBooks(
+  db: Kysely<DB>,
+  f: BookFilter,
+  read: ReadRows = directRows,
+): Promise<Book[]> {
   let q = books(db).select(columns)
   if (f.type) q = q.where('book_type', '=', f.type)
   if (f.available) q = q.where(sql<boolean>`copies > copies_out`)
@@ -57,10 +66,11 @@ export async function listBooks(db: Kysely<DB>, f: BookFilter): Promise<Book[]> 
     q = q.where((eb) => eb.or([eb('title', 'ilike', like), eb('author', 'ilike', like)]))
   }
   if (f.after) q = q.where(sql<boolean>`(title, book_id) > (${f.after[0]}, ${f.after[1]}::uuid)`)
-  const rows = await q
-    .orderBy('title')
-    .orderBy('book_id')
-    .limit(f.limit + 1)
-    .execute()
+  const rows = await read(
+    q
+      .orderBy('title')
+      .orderBy('book_id')
+      .limit(f.limit + 1),
+  )
   return rows.map(toBook)
 }

@@ -1,5 +1,6 @@
 // What routes read from the user-balances read model: rentals, and a user's balance at any asOf.
 import { type Kysely, sql } from 'kysely'
+import { directRows, type ReadRows } from '../../src/db/reads.js'
 import type { DB, ReadRentalsTable } from '../../src/db/tables.js'
 import { type Balance, type BalanceRental, computeBalance } from '../../src/domain/balance.js'
 import { chargeAt } from '../../src/domain/pricing.js'
@@ -54,8 +55,9 @@ export async function getRental(
   db: Kysely<DB>,
   id: string,
   now: Date,
+  read: ReadRows = directRows,
 ): Promise<Rental | undefined> {
-  const row = await rentals(db).where('rental_id', '=', id).executeTakeFirst()
+  const [row] = await read(rentals(db).where('rental_id', '=', id))
   return row && toRental(row, now)
 }
 
@@ -68,7 +70,12 @@ export interface RentalFilter {
 }
 
 /** Newest first, then by id; `limit + 1` rows so the caller can tell if there is a next page. */
-export async function listRentals(db: Kysely<DB>, f: RentalFilter, now: Date): Promise<Rental[]> {
+export async function listRentals(
+  db: Kysely<DB>,
+  f: RentalFilter,
+  now: Date,
+  read: ReadRows = directRows,
+): Promise<Rental[]> {
   let q = rentals(db)
   if (f.userId) q = q.where('user_id', '=', f.userId)
   if (f.status === 'open') q = q.where('returned_at', 'is', null)
@@ -78,11 +85,12 @@ export async function listRentals(db: Kysely<DB>, f: RentalFilter, now: Date): P
       sql<boolean>`(rented_at, rental_id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`,
     )
   }
-  const rows = await q
-    .orderBy('rented_at', 'desc')
-    .orderBy('rental_id', 'desc')
-    .limit(f.limit + 1)
-    .execute()
+  const rows = await read(
+    q
+      .orderBy('rented_at', 'desc')
+      .orderBy('rental_id', 'desc')
+      .limit(f.limit + 1),
+  )
   return rows.map((r) => toRental(r, now))
 }
 
@@ -90,54 +98,54 @@ export type UserBalance = Balance & { userId: string }
 
 type Carried = { chargedCents: number; paidCents: number }
 
-/** What was posted by `at`: final charges of rentals returned, and payments recorded. */
-async function postedBy(trx: Kysely<DB>, userId: string, at: string): Promise<Carried> {
-  const table = (name: string) => sql.table(`${userBalances.schema}.${name}`)
-  const { rows } = await sql<Carried>`
-    SELECT
-      (SELECT coalesce(sum(charge_cents), 0) FROM ${table('rentals')}
-        WHERE user_id = ${userId} AND returned_at <= ${at}::timestamptz)::bigint AS "chargedCents",
-      (SELECT coalesce(sum(amount_cents), 0) FROM ${table('payments')}
-        WHERE user_id = ${userId} AND recorded_at <= ${at}::timestamptz)::bigint AS "paidCents"
-  `.execute(trx)
-  return rows[0]!
-}
-
 /**
  * The user's balance at `asOf` through the one balance rule (computeBalance); undefined when the
- * read model knows no such account. When asOf is not before anything posted to the account, its
- * running totals are carried and only the open rentals are read, so the cost does not grow with
- * the user's history; an earlier asOf sums the history up to it in SQL. One repeatable-read
- * snapshot, so totals and rentals come from the same applied batch.
+ * read model knows no such account. One statement reads the account's running totals with its
+ * open rentals (one row per rental, or one without when none is open), so the cost does not grow
+ * with the user's history. An asOf before the latest posting takes a second statement, which sums
+ * the history up to asOf and reads the rentals open then (one snapshot).
  */
-export function balanceOf(
+export async function balanceOf(
   db: Kysely<DB>,
   userId: string,
   asOf: Date,
+  read: ReadRows = directRows,
 ): Promise<UserBalance | undefined> {
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const account = await trx
-        .withSchema(userBalances.schema)
-        .selectFrom('accounts')
-        .select(['charged_cents', 'paid_cents', 'last_posted_at'])
-        .where('user_id', '=', userId)
-        .executeTakeFirst()
-      if (!account) return undefined
-      let carried: Carried = { chargedCents: account.charged_cents, paidCents: account.paid_cents }
-      let open = rentals(trx).where('user_id', '=', userId).where('returned_at', 'is', null)
-      // asOf before the latest posting: the totals hold too much, so sum the history up to asOf.
-      if (account.last_posted_at !== null && account.last_posted_at.getTime() > asOf.getTime()) {
-        const at = asOf.toISOString()
-        carried = await postedBy(trx, userId, at)
-        open = rentals(trx)
-          .where('user_id', '=', userId)
-          .where(sql<boolean>`rented_at <= ${at}::timestamptz`)
-          .where(sql<boolean>`(returned_at IS NULL OR returned_at > ${at}::timestamptz)`)
-      }
-      const input = { rentals: (await open.execute()).map(toBalanceRental), payments: [], carried }
-      return { userId, ...computeBalance(input, asOf) }
-    })
+  const rows = await read(
+    db
+      .withSchema(userBalances.schema)
+      .selectFrom('accounts as a')
+      .leftJoin('rentals as r', (j) =>
+        j.onRef('r.user_id', '=', 'a.user_id').on('r.returned_at', 'is', null),
+      )
+      .select(['a.charged_cents', 'a.paid_cents', 'a.last_posted_at', ...rentalColumns])
+      .where('a.user_id', '=', userId),
+  )
+  const account = rows[0]
+  if (!account) return undefined
+  let carried: Carried = { chargedCents: account.charged_cents, paidCents: account.paid_cents }
+  let open = rows.flatMap((r) => (r.rental_id === null ? [] : [toBalanceRental(r as Row)]))
+  // asOf before the latest posting: the totals hold too much, so sum the history up to asOf.
+  if (account.last_posted_at !== null && account.last_posted_at.getTime() > asOf.getTime()) {
+    ;({ carried, open } = await historyAt(db, userId, asOf.toISOString()))
+  }
+  return { userId, ...computeBalance({ rentals: open, payments: [], carried }, asOf) }
+}
+
+const rentalColumns = columns.map((c) => `r.${c}` as const)
+
+/** What was posted by `at` (final charges of rentals returned, payments), and what was open then. */
+async function historyAt(db: Kysely<DB>, userId: string, at: string) {
+  const table = (name: string) => sql.table(`${userBalances.schema}.${name}`)
+  const { rows } = await sql<Carried & Partial<Row>>`
+    SELECT t."chargedCents", t."paidCents", r.* FROM (SELECT
+      (SELECT coalesce(sum(charge_cents), 0) FROM ${table('rentals')}
+        WHERE user_id = ${userId} AND returned_at <= ${at}::timestamptz)::bigint AS "chargedCents",
+      (SELECT coalesce(sum(amount_cents), 0) FROM ${table('payments')}
+        WHERE user_id = ${userId} AND recorded_at <= ${at}::timestamptz)::bigint AS "paidCents") t
+    LEFT JOIN ${table('rentals')} r ON r.user_id = ${userId} AND r.rented_at <= ${at}::timestamptz
+      AND (r.returned_at IS NULL OR r.returned_at > ${at}::timestamptz)`.execute(db)
+  const { chargedCents, paidCents } = rows[0]!
+  const open = rows.flatMap((r) => (r.rental_id == null ? [] : [toBalanceRental(r as Row)]))
+  return { carried: { chargedCents, paidCents }, open }
 }

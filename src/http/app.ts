@@ -75,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accessTtlSeconds: deps.config.ACCESS_TOKEN_TTL_SECONDS,
   })
   await app.register(consistencyPlugin, {
+    db: deps.database.db,
     progress: deps.progress,
     maxWaitMs: deps.config.MIN_POSITION_WAIT_MS,
   })

@@ -32,7 +32,7 @@ export const bookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
   app.get(
     '/api/books',
     {
-      config: { auth: 'anyone', readModel },
+      config: { auth: 'anyone', readModel, ownWritesInRead: true },
       schema: {
         tags: ['books'],
         summary: 'List books with their availability',
@@ -62,7 +62,7 @@ export const bookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     async (request) => {
       const { type, q, available, limit = 20, cursor } = request.query
       const after = decodeCursor(cursor, 2) as [string, string] | undefined
-      const rows = await listBooks(db, { type, q, available, after, limit })
+      const rows = await listBooks(db, { type, q, available, after, limit }, request.readRows)
       return page(rows, limit, (b) => [b.title, b.id])
     },
   )
@@ -70,7 +70,7 @@ export const bookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
   app.get(
     '/api/books/:id',
     {
-      config: { auth: 'anyone', readModel },
+      config: { auth: 'anyone', readModel, ownWritesInRead: true },
       schema: {
         tags: ['books'],
         summary: 'One book with its availability',
@@ -80,7 +80,7 @@ export const bookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       },
     },
     async (request) => {
-      const book = await getBook(db, request.params.id)
+      const book = await getBook(db, request.params.id, request.readRows)
       if (!book) throw new DomainError('BOOK_NOT_FOUND', `No book ${request.params.id}`)
       return book
     },

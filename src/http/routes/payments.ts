@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { balanceOf } from '../../../projections/user-balances/queries.js'
 import { type PaymentResult, recordPayment } from '../../commands/payments.js'
+import type { ReadRows } from '../../db/reads.js'
 import { computeBalance } from '../../domain/balance.js'
 import { DomainError } from '../../domain/errors.js'
 import { encodePosition } from '../../eventstore/position.js'
@@ -87,9 +88,9 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       .where('user_id', '=', userId)
       .executeTakeFirst()) !== undefined
 
-  async function balance(userId: string, text: string | undefined) {
+  async function balance(userId: string, text: string | undefined, read: ReadRows) {
     const asOf = text === undefined ? deps.commands.clock() : parseAsOf(text)
-    const found = await balanceOf(db, userId, asOf)
+    const found = await balanceOf(db, userId, asOf, read)
     if (found) return found
     // Registered, but not yet in the read model: nothing has been charged or paid.
     if (await userExists(userId)) {
@@ -134,7 +135,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   app.get(
     '/api/users/:id/balance',
     {
-      config: { auth: 'user', readModel },
+      config: { auth: 'user', readModel, ownWritesInRead: true },
       schema: {
         tags: ['balances'],
         summary: 'A user’s balance at asOf (that user or staff)',
@@ -145,14 +146,14 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     },
     async (request) => {
       assertSelfOrStaff(request, request.params.id)
-      return balance(request.params.id, request.query.asOf)
+      return balance(request.params.id, request.query.asOf, request.readRows)
     },
   )
 
   app.get(
     '/api/me/balance',
     {
-      config: { auth: 'user', readModel },
+      config: { auth: 'user', readModel, ownWritesInRead: true },
       schema: {
         tags: ['balances'],
         summary: 'Your balance at asOf',
@@ -160,6 +161,6 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
         response: { 200: BalanceSchema, ...problems(400, 401, 404, 503) },
       },
     },
-    async (request) => balance(currentUser(request).id, request.query.asOf),
+    async (request) => balance(currentUser(request).id, request.query.asOf, request.readRows),
   )
 }

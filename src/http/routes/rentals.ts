@@ -93,7 +93,7 @@ export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
   app.get(
     '/api/rentals',
     {
-      config: { auth: 'user', readModel },
+      config: { auth: 'user', readModel, ownWritesInRead: true },
       schema: {
         tags: ['rentals'],
         summary: 'List rentals, newest first: your own, or (staff) anyone’s',
@@ -127,7 +127,7 @@ export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       if (userId !== undefined) assertSelfOrStaff(request, userId)
       const after = rentalCursor(request.query.cursor)
       const now = deps.commands.clock()
-      const rows = await listRentals(db, { userId, status, after, limit }, now)
+      const rows = await listRentals(db, { userId, status, after, limit }, now, request.readRows)
       return page(rows, limit, (r) => [r.rentedAt, r.id])
     },
   )
@@ -135,7 +135,7 @@ export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
   app.get(
     '/api/rentals/:id',
     {
-      config: { auth: 'user', readModel },
+      config: { auth: 'user', readModel, ownWritesInRead: true },
       schema: {
         tags: ['rentals'],
         summary: 'One rental (the renter or staff); an open one is priced as if returned now',
@@ -145,7 +145,7 @@ export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       },
     },
     async (request) => {
-      const rental = await getRental(db, request.params.id, deps.commands.clock())
+      const rental = await getRental(db, request.params.id, deps.commands.clock(), request.readRows)
       if (!rental) throw new DomainError('RENTAL_NOT_FOUND', `No rental ${request.params.id}`)
       assertSelfOrStaff(request, rental.userId)
       return rental

@@ -189,7 +189,7 @@ export const seedLibraryRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
   app.get(
     '/api/:version/book_rentals/users/balance/:user_id',
     {
-      config: { auth: 'user', readModel: userBalances.name },
+      config: { auth: 'user', readModel: userBalances.name, ownWritesInRead: true },
       schema: {
         tags,
         summary: "A user's balance in currency units",
@@ -214,7 +214,7 @@ export const seedLibraryRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
     async (request) => {
       const userId = request.params.user_id
       assertSelfOrStaff(request, userId)
-      const balance = await balanceOf(db, userId, deps.commands.clock())
+      const balance = await balanceOf(db, userId, deps.commands.clock(), request.readRows)
       if (!balance) throw new DomainError('ACCOUNT_NOT_FOUND', `No account ${userId}`)
       return [{ user_id: userId, balance: centsToDecimalString(balance.balanceCents) }]
     },
