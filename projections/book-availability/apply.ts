@@ -7,7 +7,7 @@ import type { DB } from '../../src/db/tables.js'
 import type { BookEvent } from '../../src/domain/events.js'
 import type { BookType } from '../../src/domain/pricing.js'
 import type { StoredEvent } from '../../src/eventstore/reader.js'
-import type { Projection } from '../../src/projector/projection.js'
+import type { BulkLoad, Projection } from '../../src/projector/projection.js'
 import { type BookRowChange, evolve } from './evolve.js'
 
 async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
@@ -59,10 +59,19 @@ const NEW_BOOK = { ...BOOK_FIELDS, copies_out: 'integer', added_at: 'timestamptz
 const BOOK_DELTA = { ...BOOK_FIELDS, out_delta: 'integer' } as const
 
 /** The batch's net effect: books it adds (in their final state) and changes to older books. */
-export function foldBooks(changes: readonly BookRowChange[]): {
+export function foldBooks(changes: readonly BookRowChange[]): FoldedBooks {
+  const folder = bookFolder()
+  for (const change of changes) folder.add(change)
+  return folder.result()
+}
+
+interface FoldedBooks {
   added: NewBook[]
   changed: BookDelta[]
-} {
+}
+
+/** foldBooks one change at a time (a replay folds the whole log so). */
+function bookFolder() {
   const added = new Map<string, NewBook>()
   const changed = new Map<string, BookDelta>()
   const target = (bookId: string): NewBook | BookDelta => {
@@ -80,7 +89,7 @@ export function foldBooks(changes: readonly BookRowChange[]): {
     changed.set(bookId, delta)
     return delta
   }
-  for (const change of changes) {
+  const add = (change: BookRowChange) => {
     switch (change.kind) {
       case 'insert': {
         const r = change.row
@@ -114,11 +123,34 @@ export function foldBooks(changes: readonly BookRowChange[]): {
       }
     }
   }
-  return { added: [...added.values()], changed: [...changed.values()] }
+  return {
+    add,
+    result: (): FoldedBooks => ({ added: [...added.values()], changed: [...changed.values()] }),
+  }
 }
 
-async function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
-  const { added, changed } = foldBooks(events.map((e) => evolve(e as unknown as BookEvent)))
+const change = (e: StoredEvent) => evolve(e as unknown as BookEvent)
+
+function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
+  return write(db, foldBooks(events.map(change)))
+}
+
+/** Replay: the whole log folded, books loaded in their final state; the rest written as usual. */
+function bulk(): BulkLoad {
+  const folder = bookFolder()
+  return {
+    add: (e) => folder.add(change(e)),
+    finish() {
+      const { added, changed } = folder.result()
+      return {
+        inserts: [{ table: 'books', columns: NEW_BOOK, rows: added }],
+        rest: (db) => write(db, { added: [], changed }),
+      }
+    },
+  }
+}
+
+async function write(db: Transaction<DB> | Kysely<DB>, { added, changed }: FoldedBooks) {
   // One statement: the two writes touch different rows (books added now, books from before).
   await db
     .with('added', (qb) => insertFrom(qb, 'books', NEW_BOOK, added))
@@ -146,4 +178,5 @@ export const bookAvailability: Projection = {
   categories: ['book'],
   createTables,
   apply,
+  bulk,
 }

@@ -6,7 +6,7 @@ import { insertFrom, recordset } from '../../src/db/recordset.js'
 import type { DB } from '../../src/db/tables.js'
 import type { AccountEvent } from '../../src/domain/events.js'
 import type { StoredEvent } from '../../src/eventstore/reader.js'
-import type { Projection } from '../../src/projector/projection.js'
+import type { BulkLoad, Projection } from '../../src/projector/projection.js'
 import { type BalanceChange, evolve } from './evolve.js'
 
 async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
@@ -117,7 +117,22 @@ const blank = (userId: string): Posting => ({
  * opened and closed within it are added closed; accounts registered within it carry their
  * postings), so that every write touches rows no other write of the batch touches.
  */
-export function foldBalances(changes: readonly BalanceChange[]) {
+export function foldBalances(changes: readonly BalanceChange[]): FoldedBalances {
+  const folder = balanceFolder()
+  for (const change of changes) folder.add(change)
+  return folder.result()
+}
+
+interface FoldedBalances {
+  accounts: Posting[]
+  opened: NewRental[]
+  closed: ClosedRental[]
+  payments: NewPayment[]
+  postings: Posting[]
+}
+
+/** foldBalances one change at a time (a replay folds the whole log so). */
+function balanceFolder() {
   /** Accounts registered in this batch, with what the batch posts to them. */
   const accounts = new Map<string, Posting>()
   const opened = new Map<string, NewRental>()
@@ -137,7 +152,7 @@ export function foldBalances(changes: readonly BalanceChange[]) {
     }
     if (!accounts.has(userId)) postings.set(userId, p)
   }
-  for (const change of changes) {
+  const add = (change: BalanceChange) => {
     switch (change.kind) {
       case 'account':
         accounts.set(change.userId, blank(change.userId))
@@ -186,16 +201,43 @@ export function foldBalances(changes: readonly BalanceChange[]) {
     }
   }
   return {
-    accounts: [...accounts.values()],
-    opened: [...opened.values()],
-    closed,
-    payments,
-    postings: [...postings.values()],
+    add,
+    result: (): FoldedBalances => ({
+      accounts: [...accounts.values()],
+      opened: [...opened.values()],
+      closed,
+      payments,
+      postings: [...postings.values()],
+    }),
   }
 }
 
-async function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
-  const batch = foldBalances(events.map((e) => evolve(e as unknown as AccountEvent)))
+const change = (e: StoredEvent) => evolve(e as unknown as AccountEvent)
+
+function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
+  return write(db, foldBalances(events.map(change)))
+}
+
+/** Replay: the whole log folded, rows loaded in their final state; the rest written as usual. */
+function bulk(): BulkLoad {
+  const folder = balanceFolder()
+  return {
+    add: (e) => folder.add(change(e)),
+    finish() {
+      const { accounts, opened, closed, payments, postings } = folder.result()
+      return {
+        inserts: [
+          { table: 'accounts', columns: POSTING, rows: accounts },
+          { table: 'rentals', columns: NEW_RENTAL, rows: opened },
+          { table: 'payments', columns: NEW_PAYMENT, rows: payments },
+        ],
+        rest: (db) => write(db, { accounts: [], opened: [], closed, payments: [], postings }),
+      }
+    },
+  }
+}
+
+async function write(db: Transaction<DB> | Kysely<DB>, batch: FoldedBalances) {
   // One statement: its writes see the same snapshot, and the fold gave each its own rows.
   await db
     .with('new_accounts', (qb) => insertFrom(qb, 'accounts', POSTING, batch.accounts))
@@ -232,4 +274,5 @@ export const userBalances: Projection = {
   categories: ['account'],
   createTables,
   apply,
+  bulk,
 }

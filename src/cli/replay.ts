@@ -12,7 +12,7 @@ import { countLogAfter } from '../eventstore/reader.js'
 import { progressBar } from '../projector/progress-bar.js'
 import type { Projection } from '../projector/projection.js'
 import { sweepScratchSchemas } from '../projector/rebuild.js'
-import { replayProjection } from '../projector/replay.js'
+import { replayProjections } from '../projector/replay.js'
 import { prepareDatabase } from '../service.js'
 
 /** The projections named on the command line (all when none is), or the unknown name. */
@@ -40,16 +40,18 @@ export async function replay(args: string[], config: Config): Promise<number> {
   try {
     await prepareDatabase(config, database)
     const db = database.db
-    for (const p of selected) {
-      await sweepScratch(db, p, logger)
-      // Every event moves every projection's checkpoint, so the whole log is the work to do.
-      const total = await countLogAfter(db, START)
-      const bar = progressBar({ label: `replay ${p.name}`, total, log: (l) => logger.info(l) })
-      const { position } = await replayProjection(db, p, { onProgress: (n) => bar.tick(n) })
-      bar.stop()
+    for (const p of selected) await sweepScratch(db, p, logger)
+    // Every event moves every projection's checkpoint, so the whole log is the work to do: read
+    // once for all of them.
+    const total = await countLogAfter(db, START)
+    const label = `replay ${selected.map((p) => p.name).join(', ')}`
+    const bar = progressBar({ label, total, log: (l) => logger.info(l) })
+    const results = await replayProjections(db, selected, { onProgress: (n) => bar.tick(n) })
+    bar.stop()
+    for (const { projection, position } of results) {
       logger.info(
-        { projection: p.name, position: encodePosition(position) },
-        `${p.name}: rebuilt from the log and swapped in`,
+        { projection, position: encodePosition(position) },
+        `${projection}: rebuilt from the log and swapped in`,
       )
     }
     return 0

@@ -47,6 +47,10 @@ function once(close: () => Promise<void>): () => Promise<void> {
 const embedded = new WeakSet<Kysely<DB>>()
 export const isEmbedded = (db: Kysely<DB>): boolean => embedded.has(db)
 
+/** The pg pool under a Kysely instance on PostgreSQL, for what Kysely cannot do (COPY). */
+const pools = new WeakMap<Kysely<DB>, pg.Pool>()
+export const poolOf = (db: Kysely<DB>): pg.Pool | undefined => pools.get(db)
+
 export function openPostgres(url: string, poolMax = 10): Database {
   // Bounds the cost of a forgotten transaction: the log reader cannot pass an open one (DESIGN.md).
   const pool = new pg.Pool({
@@ -58,6 +62,7 @@ export function openPostgres(url: string, poolMax = 10): Database {
   // An idle client's error (the server went away) must not crash the process; the next query fails.
   pool.on('error', () => {})
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  pools.set(db, pool)
   return { db, kind: 'postgres', pool, close: once(() => db.destroy()) }
 }
 

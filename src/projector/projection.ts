@@ -15,6 +15,29 @@ export interface Projection {
   createTables(db: Kysely<DB>, schema: string): Promise<void>
   /** Applies events of its categories, in log order, within the batch's transaction. */
   apply(trx: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]): Promise<void>
+  /** A replay's fold of the whole log into its empty tables (src/projector/bulk-load.ts). */
+  bulk(): BulkLoad
+}
+
+/**
+ * The whole log folded in memory by the same pure code as `apply`'s batches: `add` takes the
+ * events of its categories in log order; `finish` gives the rows of the tables in their final
+ * state, for a bulk load, and writes whatever else the fold holds (changes to rows no event of
+ * the log created) as `apply` would.
+ */
+export interface BulkLoad {
+  add(event: StoredEvent): void
+  finish(): {
+    inserts: readonly BulkRows[]
+    rest(db: Kysely<DB>): Promise<void>
+  }
+}
+
+export interface BulkRows {
+  table: string
+  /** column → PostgreSQL type, in the order they are loaded */
+  columns: Readonly<Record<string, string>>
+  rows: readonly object[]
 }
 
 export const categoryOf = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'))

@@ -7,8 +7,9 @@ import { ifSessionLockFree, withSessionLock } from '../db/session-lock.js'
 import type { DB } from '../db/tables.js'
 import { comparePositions, type Position, START } from '../eventstore/position.js'
 import { readLog, readLogFrom } from '../eventstore/reader.js'
-import { applyBatch, applyBatchIn, readCheckpoint } from './apply-batch.js'
-import type { Projection } from './projection.js'
+import { applyBatchIn, readCheckpoint, StreamGapError } from './apply-batch.js'
+import { loadRows, withoutIndexes } from './bulk-load.js'
+import { type BulkRows, categoryOf, type Projection } from './projection.js'
 import { createProjectionSchema } from './schema.js'
 
 export interface RebuildOptions {
@@ -61,21 +62,81 @@ export async function sweepScratchSchemas(
   return dropped
 }
 
-/** Creates `scratch` and applies the whole log to it, page by page; returns its checkpoint. */
-export async function rebuildInto(
+export interface RebuildTarget {
+  projection: Projection
+  /** the scratch schema it is rebuilt into */
+  schema: string
+}
+
+/** Creates `scratch` and builds the projection from the whole log in it; returns its checkpoint. */
+export function rebuildInto(
   db: Kysely<DB>,
   projection: Projection,
   scratch: string,
   options: RebuildOptions = {},
 ): Promise<Position> {
-  await createProjectionSchema(db, projection, scratch)
+  return rebuildAll(db, [{ projection, schema: scratch }], options)
+}
+
+/**
+ * Builds every target from one read of the log, as a bulk load: the log is read in order once,
+ * each projection folds its events in memory with its own pure code (checking every stream's
+ * versions as a batch would), and its tables are then loaded whole, indexes built after the rows.
+ * Returns the checkpoint every target now holds.
+ */
+export async function rebuildAll(
+  db: Kysely<DB>,
+  targets: readonly RebuildTarget[],
+  options: RebuildOptions = {},
+): Promise<Position> {
+  const folds = targets.map((t) => ({ ...t, load: t.projection.bulk(), versions: new Map() }))
+  for (const t of targets) await createProjectionSchema(db, t.projection, t.schema)
   let position = START
-  for await (const page of readLogFrom(db, START, options.pageSize ?? 2000)) {
-    position = await applyBatch(db, projection, page, { schema: scratch, notify: false })
+  for await (const page of readLogFrom(db, START, options.pageSize ?? 10_000)) {
+    for (const e of page) {
+      const category = categoryOf(e.streamId)
+      for (const f of folds) {
+        if (!f.projection.categories.includes(category)) continue
+        const expected = (f.versions.get(e.streamId) ?? 0) + 1
+        if (e.streamVersion !== expected) throw new StreamGapError(f.projection.name, e, expected)
+        f.versions.set(e.streamId, e.streamVersion)
+        f.load.add(e)
+      }
+    }
+    position = page[page.length - 1]!.position
     await options.onProgress?.(page.length)
+  }
+  for (const f of folds) {
+    const { inserts, rest } = f.load.finish()
+    const versions: BulkRows = {
+      table: 'stream_versions',
+      columns: STREAM_VERSION,
+      rows: [...f.versions].map(([stream_id, version]) => ({ stream_id, version })),
+    }
+    const loads = [...inserts, versions]
+    await withoutIndexes(
+      db,
+      f.schema,
+      loads.map((l) => l.table),
+      async () => {
+        for (const l of loads) await loadRows(db, f.schema, l)
+      },
+    )
+    await rest(db.withSchema(f.schema))
+    await db
+      .withSchema(f.schema)
+      .updateTable('checkpoint')
+      .set({
+        transaction_id: position.transactionId.toString(),
+        global_position: position.globalPosition,
+      })
+      .where('id', '=', 1)
+      .execute()
   }
   return position
 }
+
+const STREAM_VERSION = { stream_id: 'text', version: 'integer' } as const
 
 /**
  * Applies to `schema`, in the caller's transaction, what the log holds after its checkpoint, up to
