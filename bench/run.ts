@@ -11,7 +11,7 @@ import { PROJECTIONS } from '../projections/index.js'
 import { busNames } from '../src/bus/nats.js'
 import { loadConfig } from '../src/config.js'
 import { openPostgres } from '../src/db/database.js'
-import { replayProjection } from '../src/projector/replay.js'
+import { replayProjections } from '../src/projector/replay.js'
 import { commandDeps, prepareDatabase } from '../src/service.js'
 import type { Bench } from './context.js'
 import {
@@ -217,7 +217,7 @@ try {
     seedPopulation(deps, secret, opts),
   )
   await step('rebuild the read models from the seeded log', async () => {
-    for (const p of PROJECTIONS) await replayProjection(database.db, p)
+    await replayProjections(database.db, PROJECTIONS)
   })
 
   const any = (ids: WorkloadId[]) => ids.some(selected)
