@@ -1,11 +1,11 @@
 // The whole HTTP app as one function, used by `serve` and by the tests alike. Loaded in tiers:
 // external plugins, then the app's own plugins, then routes.
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
+import helmet from 'helmet'
 import type { AppDeps } from './deps.js'
 import { authPlugin } from './plugins/auth.js'
 import { consistencyPlugin } from './plugins/consistency.js'
@@ -32,7 +32,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain')
   await app.register(errorsPlugin)
   await app.register(metricsPlugin)
-  await app.register(helmet, {
+  // Security headers, by helmet built once (its Fastify plugin builds it again on every request).
+  const secureHeaders = helmet({
     // Swagger UI needs its inline script and styles.
     contentSecurityPolicy: {
       directives: {
@@ -42,6 +43,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   })
+  app.addHook('onRequest', (request, reply, done) =>
+    secureHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)),
+  )
   await app.register(rateLimit, { global: false })
   await app.register(swagger, {
     openapi: {
