@@ -113,25 +113,17 @@ const COPY_SQL = `COPY (
 await ensureDatabase()
 const size = await fill()
 const bins = values.bin?.length ? values.bin : [BIN]
-const runs: Run[] = []
-for (let r = 0; r < Number(values.reps); r++) {
-  for (const [i, bin] of bins.entries()) {
-    const out = join(tmpdir(), `rl-export-rss-${process.pid}-${i}.ndjson`)
-    runs.push(await measure(`export ${bin}`, process.execPath, [bin, 'export', '--out', out], out))
-  }
-  const copyOut = join(tmpdir(), `rl-export-rss-${process.pid}-copy.txt`)
-  runs.push(
-    await measure(
-      'psql COPY',
-      'psql',
-      ['-X', '-q', '-d', url.toString(), '-o', copyOut, '-c', COPY_SQL],
-      copyOut,
-    ),
-  )
-}
-for (const run of runs) {
+const report = (run: Run) =>
   process.stdout.write(
     `${size} events | ${run.what} | ${(size / run.seconds).toFixed(0)} events/s | ` +
       `${run.seconds.toFixed(2)} s | peak RSS ${run.peakMiB.toFixed(1)} MiB | ${run.lines} lines\n`,
   )
+for (let r = 0; r < Number(values.reps); r++) {
+  for (const [i, bin] of bins.entries()) {
+    const out = join(tmpdir(), `rl-export-rss-${process.pid}-${i}.ndjson`)
+    report(await measure(`export ${bin}`, process.execPath, [bin, 'export', '--out', out], out))
+  }
+  const copyOut = join(tmpdir(), `rl-export-rss-${process.pid}-copy.txt`)
+  const psqlArgs = ['-X', '-q', '-d', url.toString(), '-o', copyOut, '-c', COPY_SQL]
+  report(await measure('psql COPY', 'psql', psqlArgs, copyOut))
 }

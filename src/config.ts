@@ -2,6 +2,7 @@
 // type. It is parsed once at start; a missing or malformed setting stops the process with one line.
 import { type Static, Type } from 'typebox'
 import Value from 'typebox/value'
+import { KeyFormatError, loadSigningKey } from './audit/signing.js'
 
 const Int = (def: number, min: number, max: number, description: string) =>
   Type.Integer({ default: def, minimum: min, maximum: max, description })
@@ -66,6 +67,14 @@ export const ConfigSchema = Type.Object({
     'on behind a load balancer: client addresses (rate limits, logs) come from X-Forwarded-For',
   ),
   NATS_ACK_WAIT_MS: Int(10_000, 500, 600_000, 'JetStream redelivers an unacked event after this'),
+  AUDIT_SIGNING_KEY: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'Ed25519 private key signing audit heads: PKCS#8, PEM or the base64 of its DER; unset: heads are unsigned',
+    }),
+  ),
+  AUDIT_HEAD_INTERVAL_SECONDS: Int(60, 1, 86_400, 'the chain writer signs its head this often'),
   FAULT_EXIT_AFTER_COMMITS: Int(
     0,
     0,
@@ -104,6 +113,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = value as Static<typeof ConfigSchema>
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     throw new ConfigError('invalid setting JWT_SECRET (missing): required when NODE_ENV=production')
+  }
+  try {
+    loadSigningKey(config.AUDIT_SIGNING_KEY)
+  } catch (err) {
+    if (!(err instanceof KeyFormatError)) throw err
+    throw new ConfigError(`invalid setting AUDIT_SIGNING_KEY (not shown): ${err.message}`)
   }
   return Object.freeze(config)
 }

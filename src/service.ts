@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { PROJECTIONS } from '../projections/index.js'
+import { ChainWriter } from './audit/chain-writer.js'
+import { loadSigningKey } from './audit/signing.js'
 import { type Bus, startBus } from './bus/index.js'
 import type { CommandDeps } from './commands/execute.js'
 import type { Config } from './config.js'
@@ -51,11 +53,26 @@ export async function prepareDatabase(config: Config, database: Database): Promi
   await assertXidHorizon(database.db)
 }
 
+/** The audit chain's writer as configured (`serve` with workers, and `project`); not started. */
+export function startChainWriter(
+  config: Config,
+  database: Database,
+  log: pino.Logger,
+): ChainWriter {
+  return new ChainWriter(database, {
+    key: loadSigningKey(config.AUDIT_SIGNING_KEY),
+    headIntervalMs: config.AUDIT_HEAD_INTERVAL_SECONDS * 1000,
+    log,
+  })
+}
+
 export interface Service {
   app: FastifyInstance
   progress: ProjectionProgress
   feeder: InProcessFeeder | undefined
   bus: Bus | undefined
+  /** The audit chain's writer (a standby unless it holds the chain's lock); with the workers. */
+  chain: ChainWriter | undefined
   close(): Promise<void>
 }
 
@@ -100,6 +117,8 @@ export async function startService(
         log,
       })
     : undefined
+  const chain = options.workers === 'off' ? undefined : startChainWriter(config, database, log)
+  await chain?.start()
   const app = await buildApp({
     config: { ...config, JWT_SECRET: resolveJwtSecret(config) },
     database,
@@ -113,6 +132,11 @@ export async function startService(
         },
       }),
       ...(bus && { nats: () => bus.check() }),
+      ...(chain && {
+        auditChain: async () => {
+          if (chain.error) throw chain.error
+        },
+      }),
     },
   })
   return {
@@ -120,8 +144,10 @@ export async function startService(
     progress,
     feeder,
     bus,
+    chain,
     close: async () => {
       await app.close()
+      await chain?.stop()
       await feeder?.stop()
       await bus?.stop()
       await unlisten()

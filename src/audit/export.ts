@@ -14,6 +14,7 @@ import {
   START,
 } from '../eventstore/position.js'
 import { committedAfter, type LogFilter } from '../eventstore/reader.js'
+import { type Head, type SigningKey, signHead } from './signing.js'
 
 export type ExportFormat = 'ndjson' | 'csv'
 
@@ -31,6 +32,9 @@ export interface AuditRecord {
   data: unknown
   metadata: Record<string, unknown>
   recordedAt: string
+  /** the chain: the previous event's hash, and this one's (src/audit/canonical.ts) */
+  prevHash: string
+  hash: string
 }
 
 /** The export's filters as they arrive (query string or command line): text. */
@@ -89,14 +93,22 @@ type ExportRow = [
   data: unknown,
   metadata: Record<string, unknown>,
   recordedAt: Date,
+  prevHash: string,
+  hash: string,
 ]
 
 /**
  * The export's rows: the one reader's gate and filters (eventstore/reader.ts), the position token
- * computed by the server (the same 32 hex digits as encodePosition), in log order.
+ * computed by the server (the same 32 hex digits as encodePosition), in log order; chained events
+ * only, each with its link (the chain follows the log within moments: src/audit/chain-writer.ts).
  */
 function exportQuery(db: Kysely<DB>, after: Position, filter: LogFilter) {
   return committedAfter(db, after, filter)
+    .innerJoin(sql<{ prev_hash: string; hash: string }>`audit_chain`.as('c'), (join) =>
+      join.on(
+        sql<boolean>`c.event_transaction_id = events.transaction_id AND c.event_position = events.global_position`,
+      ),
+    )
     .select([
       sql<string>`lpad(to_hex(transaction_id::text::bigint), 16, '0') || lpad(to_hex(global_position), 16, '0')`.as(
         'token',
@@ -107,12 +119,27 @@ function exportQuery(db: Kysely<DB>, after: Position, filter: LogFilter) {
       'data',
       'metadata',
       'recorded_at',
+      'c.prev_hash',
+      'c.hash',
     ])
     .orderBy('transaction_id')
     .orderBy('global_position')
 }
 
-const CSV_COLUMNS = ['position', 'streamId', 'version', 'type', 'data', 'metadata', 'recordedAt']
+const CSV_COLUMNS = [
+  'position',
+  'streamId',
+  'version',
+  'type',
+  'data',
+  'metadata',
+  'recordedAt',
+  'prevHash',
+  'hash',
+]
+
+/** A CSV row of this type closes the export with its head; NDJSON ends with `{"head": …}`. */
+export const CSV_HEAD_TYPE = '@audit-head'
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
 function csvField(value: string): string {
@@ -133,7 +160,8 @@ function formatRow(r: ExportRow, as: ExportFormat): string {
     return (
       `{"position":"${r[0]}","streamId":${JSON.stringify(r[1])},"version":${r[2]},` +
       `"type":${JSON.stringify(r[3])},"data":${JSON.stringify(r[4])},` +
-      `"metadata":${JSON.stringify(r[5])},"recordedAt":"${recordedAt}"}\n`
+      `"metadata":${JSON.stringify(r[5])},"recordedAt":"${recordedAt}",` +
+      `"prevHash":"${r[7]}","hash":"${r[8]}"}\n`
     )
   }
   return csvLine([
@@ -144,6 +172,23 @@ function formatRow(r: ExportRow, as: ExportFormat): string {
     JSON.stringify(r[4]),
     JSON.stringify(r[5]),
     recordedAt,
+    r[7],
+    r[8],
+  ])
+}
+
+function formatHead(head: Head, as: ExportFormat): string {
+  if (as === 'ndjson') return `${JSON.stringify({ head })}\n`
+  return csvLine([
+    head.position,
+    '',
+    '',
+    CSV_HEAD_TYPE,
+    JSON.stringify(head),
+    '{}',
+    head.signedAt,
+    '',
+    head.hash,
   ])
 }
 
@@ -153,6 +198,11 @@ export interface ExportOptions extends ExportQuery {
   pageSize?: number
   /** Called with the number of records in each page written. */
   onPage?: (records: number) => void
+  /**
+   * End with a head for the last record, signed with this key (`null`: unsigned, no key is
+   * configured); leave out for no head.
+   */
+  head?: { key: SigningKey | undefined; clock?: () => Date }
 }
 
 /**
@@ -205,6 +255,8 @@ async function* exportPages(
           r.data,
           r.metadata,
           r.recorded_at,
+          r.prev_hash,
+          r.hash,
         ] as ExportRow,
     )
     if (rows.length < pageSize) return
@@ -218,11 +270,18 @@ export async function* exportChunks(
   options: ExportOptions,
 ): AsyncGenerator<string> {
   if (options.format === 'csv') yield csvLine(CSV_COLUMNS)
+  let last: ExportRow | undefined
   for await (const rows of exportPages(database, options, options.pageSize ?? 2000)) {
     let chunk = ''
     for (const r of rows) chunk += formatRow(r, options.format)
+    last = rows[rows.length - 1]
     yield chunk
     options.onPage?.(rows.length)
+  }
+  if (options.head && last) {
+    const now = (options.head.clock ?? (() => new Date()))()
+    const head = signHead(options.head.key, { position: last[0], hash: last[8] }, now)
+    yield formatHead(head, options.format)
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js'
+import { auditPublicKey } from './audit-public-key.js'
 import { createSuperuser } from './create-superuser.js'
 import { demoCatalogue } from './demo-catalogue.js'
 import { exportLog } from './export.js'
@@ -8,6 +9,7 @@ import { relay } from './relay.js'
 import { replay } from './replay.js'
 import { serve } from './serve.js'
 import { verify } from './verify.js'
+import { verifyExportCommand } from './verify-export.js'
 
 export interface Command {
   summary: string
@@ -42,11 +44,19 @@ export const commands: Record<string, Command> = {
     run: replay,
   },
   verify: {
-    summary: 'rebuild every read model into scratch tables and compare; exit 1 on a difference',
+    summary: 'rebuild every read model and compare; check the audit chain; exit 1 on a difference',
     run: verify,
   },
   export: {
     summary: 'the audit export of the event log (--format ndjson|csv --out FILE --after POS ...)',
     run: exportLog,
+  },
+  'verify-export': {
+    summary: 'check an export offline: its hash chain and signed head (FILE... --public-key K)',
+    run: (args) => verifyExportCommand(args),
+  },
+  'audit-public-key': {
+    summary: 'print the public key of AUDIT_SIGNING_KEY (--format pem|base64)',
+    run: auditPublicKey,
   },
 }

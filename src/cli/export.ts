@@ -12,6 +12,7 @@ import {
   exportStream,
   parseExportInput,
 } from '../audit/export.js'
+import { loadSigningKey } from '../audit/signing.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { DomainError } from '../domain/errors.js'
@@ -33,6 +34,7 @@ export async function exportLog(args: string[], config: Config): Promise<number>
       to: { type: 'string' },
       type: { type: 'string', multiple: true },
       'stream-id': { type: 'string' },
+      head: { type: 'boolean', default: false },
     },
   })
   if (!FORMATS.includes(values.format)) {
@@ -58,9 +60,10 @@ export async function exportLog(args: string[], config: Config): Promise<number>
   try {
     await prepareDatabase(config, database)
     const db = database.db
+    const head = values.head ? { key: loadSigningKey(config.AUDIT_SIGNING_KEY) } : undefined
     if (values.out === undefined) {
       try {
-        await pipeline(exportStream(database, { ...query, format }), process.stdout)
+        await pipeline(exportStream(database, { ...query, format, head }), process.stdout)
       } catch (err) {
         // The reader went away (`| head`): not a failure of the export.
         if ((err as { code?: string }).code !== 'EPIPE') throw err
@@ -73,7 +76,7 @@ export async function exportLog(args: string[], config: Config): Promise<number>
     const bar = progressBar({ label: `export ${out}`, total, log: (l) => logger.info(l) })
     const partial = `${out}.partial`
     await pipeline(
-      exportStream(database, { ...query, format, onPage: (n) => bar.tick(n) }),
+      exportStream(database, { ...query, format, head, onPage: (n) => bar.tick(n) }),
       createWriteStream(partial),
     )
     bar.stop()

@@ -6,7 +6,7 @@ import { type Config, ConfigError } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { InProcessFeeder } from '../projector/in-process.js'
 import { ProjectionProgress } from '../projector/progress.js'
-import { prepareDatabase } from '../service.js'
+import { prepareDatabase, startChainWriter } from '../service.js'
 import { stopOnSignal } from './lifecycle.js'
 
 /** `project [NAME...]`: projection workers, from JetStream, or from the log without NATS_URL. */
@@ -42,6 +42,14 @@ export async function project(args: string[], config: Config): Promise<number | 
     const feeder = new InProcessFeeder(database, chosen, progress, { log })
     await feeder.start()
     stop = () => feeder.stop()
+  }
+  // The audit chain follows the log beside the projections (one writer at a time: a lock).
+  const chain = startChainWriter(config, database, log)
+  await chain.start()
+  const stopWorkers = stop
+  stop = async () => {
+    await chain.stop()
+    await stopWorkers()
   }
   log.info(
     { projections: chosen.map((p) => p.name), via: config.NATS_URL ? 'nats' : 'log' },

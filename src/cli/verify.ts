@@ -15,6 +15,7 @@ import {
 } from '../projector/verify.js'
 import { prepareDatabase } from '../service.js'
 import { sweepScratch } from './replay.js'
+import { verifyAuditChain } from './verify-chain.js'
 
 export async function verify(args: string[], config: Config): Promise<number> {
   parseArgs({ args, options: {} })
@@ -34,6 +35,7 @@ export async function verify(args: string[], config: Config): Promise<number> {
       process.stdout.write(formatVerifyResult(result))
       ok &&= result.ok
     }
+    ok = (await verifyAuditChain(database.db, config, logger)) && ok
     return ok ? 0 : 1
   } finally {
     await database.close()

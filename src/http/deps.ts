@@ -19,6 +19,7 @@ export interface AppDeps {
     | 'TRUST_PROXY'
     | 'NATS_URL'
     | 'NATS_PREFIX'
+    | 'AUDIT_SIGNING_KEY'
   > & { JWT_SECRET: string }
   database: Database
   commands: CommandDeps
