@@ -69,7 +69,7 @@ t.test("RFC 8785's rules: number form, string escapes, UTF-16 key order", async 
     version: 1,
     type: 'T',
     data: {
-      numbers: [1e21, 1e-7, 0.000001, 1 / 3, -0, 2 ** 64, 4.5e-324, 100.0],
+      numbers: [1e21, 1e-7, 0.000001, 1 / 3, -0, 2 ** 64, 5e-324, 100.0],
       text: '€$\u000f\nA\'B"\\\\"/',
       '\u20ac': 'Euro Sign',
       '\r': 'Carriage Return',
