@@ -62,6 +62,18 @@ export const ConfigSchema = Type.Object({
   MIN_POSITION_WAIT_MS: Int(2000, 0, 60_000, 'how long a query waits for ?minPosition'),
   BODY_LIMIT_BYTES: Int(65_536, 1024, 10_485_760, 'largest request body'),
   LOGIN_MAX_PER_MINUTE: Int(10, 1, 10_000, 'login attempts per client and minute'),
+  REQUEST_TIMEOUT_MS: Int(
+    30_000,
+    1000,
+    600_000,
+    'a request whose headers and body have not all arrived by then is answered 408 and closed',
+  ),
+  CONNECTION_TIMEOUT_MS: Int(
+    120_000,
+    1000,
+    3_600_000,
+    'a connection idle this long (nothing read or written) is closed; streams must send more often',
+  ),
   TRUST_PROXY: OnOff(
     'off',
     'on behind a load balancer: client addresses (rate limits, logs) come from X-Forwarded-For',

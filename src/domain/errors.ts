@@ -28,7 +28,11 @@ export const ERRORS = {
   EMAIL_TAKEN: { status: 409, title: 'Email taken' },
   CONCURRENCY_CONFLICT: { status: 503, title: 'Concurrent modification' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused with a different request' },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   INTERNAL: { status: 500, title: 'Internal error' },
   NOT_READY: { status: 503, title: 'Not ready' },
 } as const satisfies Record<string, { status: number; title: string }>

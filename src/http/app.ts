@@ -11,7 +11,7 @@ import { authPlugin } from './plugins/auth.js'
 import { consistencyPlugin } from './plugins/consistency.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
-import { ProblemSchema } from './problem.js'
+import { clientErrorHandler, ProblemSchema } from './problem.js'
 import { routes } from './routes/index.js'
 import { validatorCompiler } from './validation.js'
 
@@ -19,6 +19,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    // A stalled body or header (slowloris) must not hold a socket: Node checks every connection
+    // against requestTimeout at connectionsCheckingInterval, by default only every 30 s.
+    requestTimeout: deps.config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: deps.config.CONNECTION_TIMEOUT_MS,
+    http: {
+      connectionsCheckingInterval: Math.max(250, Math.floor(deps.config.REQUEST_TIMEOUT_MS / 4)),
+    },
+    clientErrorHandler,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
     trustProxy: deps.config.TRUST_PROXY === 'on',

@@ -1,4 +1,6 @@
 // problem+json (RFC 9457) from the one error catalogue, and its schema for the OpenAPI document.
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { Type } from 'typebox'
 import { ERRORS, type ErrorCode, problemType } from '../domain/errors.js'
 
@@ -41,4 +43,29 @@ export function problem(
     code,
     ...(errors && { errors }),
   }
+}
+
+/** A client error Node's HTTP parser met before any route (no Fastify reply exists yet). */
+const PARSER_ERRORS: Record<string, ErrorCode> = {
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+}
+
+/**
+ * Fastify's `clientErrorHandler`: the same answers as its default (431 for oversized headers, 408
+ * for a request that took too long to arrive, else 400), but as problem+json from the catalogue.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  if (socket.writable) {
+    const body = problem(PARSER_ERRORS[err.code ?? ''] ?? 'VALIDATION_FAILED')
+    if (body.code === 'VALIDATION_FAILED') body.detail = 'The request is not valid HTTP'
+    const text = JSON.stringify(body)
+    socket.write(
+      `HTTP/1.1 ${body.status} ${STATUS_CODES[body.status]}\r\n` +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        `Connection: close\r\n\r\n${text}`,
+    )
+  }
+  socket.destroy(err)
 }

@@ -1,14 +1,25 @@
 // The API's shapes, once: routes validate with them and the OpenAPI document is generated from them.
-import { Type } from 'typebox'
+import { type TStringOptions, Type } from 'typebox'
 import type { ProblemBody } from './problem.js'
 
-/** Free text: PostgreSQL cannot store NUL in text or jsonb, so it is refused at the door. */
-export const Text = (minLength: number, maxLength: number, description?: string) =>
+/**
+ * Every string a request carries: PostgreSQL cannot store NUL in text or jsonb, nor a lone UTF-16
+ * surrogate (a JSON `"\ud800"`), so both are refused at the door. The validator runs patterns
+ * with the `u` flag, where a surrogate pair is one code point and only a lone half matches the
+ * class. Lengths count code points.
+ */
+export const TEXT_PATTERN = '^[^\\u0000\\ud800-\\udfff]*$'
+
+export const Text = (
+  minLength: number,
+  maxLength: number,
+  options: string | Omit<TStringOptions, 'minLength' | 'maxLength'> = {},
+) =>
   Type.String({
     minLength,
     maxLength,
-    pattern: '^[^\\u0000]*$',
-    ...(description && { description }),
+    pattern: TEXT_PATTERN,
+    ...(typeof options === 'string' ? { description: options } : options),
   })
 
 export const Uuid = Type.String({ format: 'uuid', description: 'an id (UUID)' })

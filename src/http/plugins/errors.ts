@@ -11,14 +11,28 @@ const byStatus: Record<number, ErrorCode> = {
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
   409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
   503: 'NOT_READY',
 }
+
+/**
+ * PostgreSQL's class 22, data exception (a value it cannot cast, store or compare): input that
+ * slipped past the schemas. Refused as such rather than answered with a 500.
+ */
+const isDataException = (err: unknown) =>
+  typeof (err as { code?: unknown }).code === 'string' &&
+  /^22[0-9A-Z]{3}$/.test((err as { code: string }).code)
 
 function toProblem(err: FastifyError) {
   if (err instanceof DomainError) return problem(err.code, err.detail)
   if (err instanceof InvalidPositionError) return problem('VALIDATION_FAILED', err.message)
+  if (isDataException(err))
+    return problem('VALIDATION_FAILED', 'A value in the request is not valid')
   if (err.validation) {
     const errors = err.validation.map((v) => ({
       path: `${err.validationContext ?? 'body'}${v.instancePath || ''}${
@@ -36,7 +50,7 @@ function toProblem(err: FastifyError) {
   if (status >= 400 && status < 500) {
     // Fastify's own client errors (malformed JSON, body too large, bad media type): keep the status.
     const base = problem(byStatus[status] ?? 'VALIDATION_FAILED', err.message)
-    return { ...base, status, title: status === 413 ? 'Payload too large' : base.title }
+    return { ...base, status }
   }
   return undefined
 }
@@ -44,6 +58,9 @@ function toProblem(err: FastifyError) {
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const body = toProblem(err)
+    if (isDataException(err)) {
+      request.log.warn({ err }, 'input reached PostgreSQL that a schema should have refused')
+    }
     if (!body) {
       request.log.error({ err }, 'unhandled error')
       return reply

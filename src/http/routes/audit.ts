@@ -14,7 +14,7 @@ import { countLogAfter, readLog } from '../../eventstore/reader.js'
 import { readCheckpoint } from '../../projector/apply-batch.js'
 import type { AppDeps } from '../deps.js'
 import { PositionToken } from '../plugins/consistency.js'
-import { Instant, problems } from '../schemas.js'
+import { Instant, problems, Text } from '../schemas.js'
 
 /** A projection behind the log whose checkpoint and oldest pending event are this old is stalled. */
 export const STALL_SECONDS = 30
@@ -48,10 +48,8 @@ const AuditQuery = Type.Object(
     }),
     from: Type.Optional({ ...Instant, description: 'recorded at or after (ISO-8601)' }),
     to: Type.Optional({ ...Instant, description: 'recorded before (ISO-8601)' }),
-    type: Type.Optional(
-      Type.String({ maxLength: 2000, description: 'event types, comma-separated' }),
-    ),
-    streamId: Type.Optional(Type.String({ maxLength: 300, examples: ['book-<id>'] })),
+    type: Type.Optional(Text(0, 2000, 'event types, comma-separated')),
+    streamId: Type.Optional(Text(0, 300, { examples: ['book-<id>'] })),
     head: Type.Optional(
       Type.Boolean({
         default: false,

@@ -144,10 +144,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         description:
           'A refresh token works once. Presenting one that was already used revokes every token ' +
           'descended from the same sign-in: its holder must sign in again.',
-        body: Type.Object(
-          { refreshToken: Type.String({ minLength: 1, maxLength: 512 }) },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({ refreshToken: Text(1, 512) }, { additionalProperties: false }),
         response: { 200: TokenPair, ...problems(400, 401) },
       },
     },

@@ -4,7 +4,7 @@ import { getBook, listBooks } from '../../../projections/book-availability/queri
 import { addBook, type BookResult, updateBook } from '../../commands/books.js'
 import { DomainError } from '../../domain/errors.js'
 import { encodePosition } from '../../eventstore/position.js'
-import { CursorQuery, decodeCursor, page } from '../cursor.js'
+import { CursorQuery, decodeCursor, page, textPart, uuidPart } from '../cursor.js'
 import type { AppDeps } from '../deps.js'
 import { sendIdempotent } from '../idempotency.js'
 import { MinPositionQuery } from '../plugins/consistency.js'
@@ -39,9 +39,7 @@ export const bookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         querystring: Type.Object(
           {
             type: Type.Optional(BookTypeSchema),
-            q: Type.Optional(
-              Type.String({ maxLength: 200, description: 'in the title or author' }),
-            ),
+            q: Type.Optional(Text(0, 200, 'in the title or author')),
             available: Type.Optional(
               Type.Boolean({ description: 'only books with a copy on the shelf' }),
             ),
@@ -61,7 +59,7 @@ export const bookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     },
     async (request) => {
       const { type, q, available, limit = 20, cursor } = request.query
-      const after = decodeCursor(cursor, 2) as [string, string] | undefined
+      const after = decodeCursor(cursor, [textPart, uuidPart])
       const rows = await listBooks(db, { type, q, available, after, limit }, request.readRows)
       return page(rows, limit, (b) => [b.title, b.id])
     },

@@ -4,7 +4,7 @@ import { getRental, listRentals } from '../../../projections/user-balances/queri
 import { type RentalResult, rentBook, returnBook } from '../../commands/rentals.js'
 import { DomainError } from '../../domain/errors.js'
 import { encodePosition } from '../../eventstore/position.js'
-import { CursorQuery, decodeCursor, page } from '../cursor.js'
+import { CursorQuery, decodeCursor, instantPart, page, uuidPart } from '../cursor.js'
 import type { AppDeps } from '../deps.js'
 import { sendIdempotent } from '../idempotency.js'
 import { assertSelfOrStaff, currentUser } from '../plugins/auth.js'
@@ -18,20 +18,6 @@ const respond = (status: number) => (r: RentalResult) => ({
   statusCode: status,
   body: { ...r.rental, position: encodePosition(r.position) },
 })
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** A cursor is (rentedAt, id) exactly as this API wrote it; anything else would reach SQL casts. */
-function rentalCursor(cursor: string | undefined): [string, string] | undefined {
-  const key = decodeCursor(cursor, 2)
-  if (key === undefined) return undefined
-  const [rentedAt = '', id = ''] = key
-  const time = new Date(rentedAt)
-  if (Number.isNaN(time.getTime()) || time.toISOString() !== rentedAt || !UUID.test(id)) {
-    throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API issued')
-  }
-  return [rentedAt, id]
-}
 
 export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const db = deps.database.db
@@ -125,7 +111,7 @@ export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       // A user without ?userId sees their own; staff without it see everyone's.
       const userId = request.query.userId ?? (me.role === 'staff' ? undefined : me.id)
       if (userId !== undefined) assertSelfOrStaff(request, userId)
-      const after = rentalCursor(request.query.cursor)
+      const after = decodeCursor(request.query.cursor, [instantPart, uuidPart])
       const now = deps.commands.clock()
       const rows = await listRentals(db, { userId, status, after, limit }, now, request.readRows)
       return page(rows, limit, (r) => [r.rentedAt, r.id])
