@@ -9,7 +9,7 @@ import helmet from 'helmet'
 import type { AppDeps } from './deps.js'
 import { authPlugin } from './plugins/auth.js'
 import { consistencyPlugin } from './plugins/consistency.js'
-import { errorsPlugin } from './plugins/errors.js'
+import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { clientErrorHandler, ProblemSchema } from './problem.js'
 import { routes } from './routes/index.js'
@@ -27,6 +27,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       connectionsCheckingInterval: Math.max(250, Math.floor(deps.config.REQUEST_TIMEOUT_MS / 4)),
     },
     clientErrorHandler,
+    frameworkErrors,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
     trustProxy: deps.config.TRUST_PROXY === 'on',

@@ -1,6 +1,6 @@
 // Every error leaves as problem+json from the one catalogue. Unknown errors are logged with their
 // stack and answered with a bare 500: no internals ever reach a client.
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { DomainError, type ErrorCode } from '../../domain/errors.js'
 import { InvalidPositionError } from '../../eventstore/position.js'
@@ -14,6 +14,7 @@ const byStatus: Record<number, ErrorCode> = {
   408: 'REQUEST_TIMEOUT',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED',
   431: 'HEADERS_TOO_LARGE',
@@ -53,6 +54,15 @@ function toProblem(err: FastifyError) {
     return { ...base, status }
   }
   return undefined
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (a URL it
+ * cannot decode, a path parameter over maxParamLength), answered like every other error.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const body = toProblem(err) ?? problem('VALIDATION_FAILED', err.message)
+  return reply.code(body.status).type('application/problem+json').send(body)
 }
 
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
