@@ -61,7 +61,18 @@ export const ConfigSchema = Type.Object({
   MAX_OWED_CENTS: Int(5000, 0, 100_000_000, 'no new rental while a user owes this or more'),
   MIN_POSITION_WAIT_MS: Int(2000, 0, 60_000, 'how long a query waits for ?minPosition'),
   BODY_LIMIT_BYTES: Int(65_536, 1024, 10_485_760, 'largest request body'),
-  LOGIN_MAX_PER_MINUTE: Int(10, 1, 10_000, 'login attempts per client and minute'),
+  LOGIN_MAX_PER_MINUTE: Int(
+    10,
+    1,
+    10_000,
+    'sign-in attempts per client and minute, over both login routes together',
+  ),
+  REGISTRATIONS_PER_HOUR: Int(
+    20,
+    1,
+    100_000,
+    'registrations per client and hour, over both registration routes together',
+  ),
   REQUEST_TIMEOUT_MS: Int(
     30_000,
     1000,

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/tables.js'
 import { decideAccount, evolveAccount, initialAccountState } from '../domain/account.js'
 import { DomainError } from '../domain/errors.js'
 import { accountStreamId, type Role } from '../domain/events.js'
@@ -31,17 +33,7 @@ export function registerUser(
     deps,
     'RegisterUser',
     async (db) => {
-      const taken = await db
-        .selectFrom('users')
-        .select(['username', 'email'])
-        .where((eb) =>
-          eb.or([
-            eb(eb.fn('lower', ['username']), '=', input.username.toLowerCase()),
-            eb(eb.fn('lower', ['email']), '=', input.email.toLowerCase()),
-          ]),
-        )
-        .executeTakeFirst()
-      if (taken) throw takenError(taken.username.toLowerCase() === input.username.toLowerCase())
+      await refuseTaken(db, input)
       const stream = accountStreamId(userId)
       return {
         streams: [stream],
@@ -83,6 +75,27 @@ export function registerUser(
     },
     options,
   )
+}
+
+/**
+ * Throws USERNAME_TAKEN or EMAIL_TAKEN when either is registered (any case). Registration routes
+ * call it before hashing the password too, so that a taken name costs no bcrypt work.
+ */
+export async function refuseTaken(
+  db: Kysely<DB>,
+  input: { username: string; email: string },
+): Promise<void> {
+  const taken = await db
+    .selectFrom('users')
+    .select(['username', 'email'])
+    .where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['username']), '=', input.username.toLowerCase()),
+        eb(eb.fn('lower', ['email']), '=', input.email.toLowerCase()),
+      ]),
+    )
+    .executeTakeFirst()
+  if (taken) throw takenError(taken.username.toLowerCase() === input.username.toLowerCase())
 }
 
 const takenError = (username: boolean) =>

@@ -1,6 +1,5 @@
 // The whole HTTP app as one function, used by `serve` and by the tests alike. Loaded in tiers:
 // external plugins, then the app's own plugins, then routes.
-import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -10,6 +9,7 @@ import type { AppDeps } from './deps.js'
 import { authPlugin } from './plugins/auth.js'
 import { consistencyPlugin } from './plugins/consistency.js'
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
+import { limitsPlugin } from './plugins/limits.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { clientErrorHandler, ProblemSchema } from './problem.js'
 import { routes } from './routes/index.js'
@@ -55,7 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', (request, reply, done) =>
     secureHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)),
   )
-  await app.register(rateLimit, { global: false })
+  await app.register(limitsPlugin, { settings: deps.config })
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -14,6 +14,7 @@ export interface AppDeps {
     | 'BCRYPT_COST'
     | 'BODY_LIMIT_BYTES'
     | 'LOGIN_MAX_PER_MINUTE'
+    | 'REGISTRATIONS_PER_HOUR'
     | 'REQUEST_TIMEOUT_MS'
     | 'CONNECTION_TIMEOUT_MS'
     | 'MIN_POSITION_WAIT_MS'

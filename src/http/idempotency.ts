@@ -9,7 +9,12 @@ import type { CommandOptions, StoredResponse } from '../commands/execute.js'
 import type { DB } from '../db/tables.js'
 import { DomainError } from '../domain/errors.js'
 
-/** Anonymous callers (registration) share one namespace of keys. */
+/**
+ * Anonymous callers (registration) have no namespace of their own, so their keys are scoped by
+ * the request: a stranger who sends the same key with another body makes a claim of their own,
+ * and can neither take the key from its owner (a 422 for them) nor read its stored response
+ * without sending the very same body, password included.
+ */
 const ANONYMOUS = '00000000-0000-0000-0000-000000000000'
 const KEY = /^[\x21-\x7e]{1,255}$/
 
@@ -74,7 +79,11 @@ export async function sendIdempotent<R>(
       'Idempotency-Key must be 1 to 255 printable characters',
     )
   }
-  const claim = { userId: request.user?.id ?? ANONYMOUS, key, requestHash: requestHash(request) }
+  const hash = requestHash(request)
+  const userId = request.user?.id
+  const claim = userId
+    ? { userId, key, requestHash: hash }
+    : { userId: ANONYMOUS, key: `${hash}:${key}`, requestHash: hash }
   if (await replay(db, reply, claim)) return reply
   try {
     const { statusCode, body } = respond(await run({ idempotency: { ...claim, respond } }))

@@ -60,6 +60,8 @@ export async function startTestApp(
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
     MIN_POSITION_WAIT_MS: '5000',
+    // Tests register many accounts from one address; test/http/abuse-limits.test.ts sets its own.
+    REGISTRATIONS_PER_HOUR: '10000',
     ...env,
   })
   const clock = new TestClock()

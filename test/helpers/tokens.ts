@@ -1,10 +1,14 @@
-// Access tokens a well-behaved issuer would never make, signed with the right key.
+// Hand-made HS256 JWTs, so that a test's token differs from a good one in exactly one thing.
 import { createHmac } from 'node:crypto'
 
-const b64 = (x: object) => Buffer.from(JSON.stringify(x)).toString('base64url')
+export const b64 = (x: object) => Buffer.from(JSON.stringify(x)).toString('base64url')
 
-/** An HS256 JWT over `claims` exactly, so without `exp` unless the claims hold one. */
-export function signWithoutExp(secret: string, claims: Record<string, unknown>): string {
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`
+/** A JWT over `payload` exactly (no `exp` unless the payload holds one), signed with `secret`. */
+export function signJwt(
+  payload: object,
+  secret: string,
+  header: object = { alg: 'HS256', typ: 'JWT' },
+): string {
+  const body = `${b64(header)}.${b64(payload)}`
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
 }

@@ -47,7 +47,12 @@ export const authPlugin = fp(
       secret: opts.secret,
       sign: { algorithm: 'HS256', expiresIn: opts.accessTtlSeconds },
       // Only our algorithm: `alg: none` and algorithm-confusion tokens fail verification.
-      verify: { algorithms: ['HS256'], extractToken: (r) => extractToken(r) ?? '' },
+      // A token that never expires is refused, however well signed.
+      verify: {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub'],
+        extractToken: (r) => extractToken(r) ?? '',
+      },
       formatUser: (p) => ({ id: p.sub, role: p.role, username: p.username }),
     })
 
@@ -91,14 +96,3 @@ export function assertSelfOrStaff(request: FastifyRequest, userId: string): void
     throw new DomainError('FORBIDDEN', 'You may only see or change your own records')
   }
 }
-
-/**
- * Route config of every password login: per client address, every attempt counts (so guessing
- * costs as much as signing in), and one shared counter for all login routes (groupId), so a second
- * login path does not double the attempts an attacker gets.
- */
-export const loginRateLimit = (config: { LOGIN_MAX_PER_MINUTE: number }) => ({
-  max: config.LOGIN_MAX_PER_MINUTE,
-  timeWindow: 60_000,
-  groupId: 'login',
-})

@@ -2,12 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { hashPassword, issueAccessToken, verifyLogin } from '../../auth/credentials.js'
 import { issueRefreshToken, rotateRefreshToken } from '../../auth/refresh-tokens.js'
-import { type RegisterResult, registerUser } from '../../commands/accounts.js'
+import { type RegisterResult, refuseTaken, registerUser } from '../../commands/accounts.js'
 import { DomainError } from '../../domain/errors.js'
 import { encodePosition } from '../../eventstore/position.js'
 import type { AppDeps } from '../deps.js'
 import { sendIdempotent } from '../idempotency.js'
-import { type AuthUser, currentUser, loginRateLimit } from '../plugins/auth.js'
+import { type AuthUser, currentUser } from '../plugins/auth.js'
 import { MinPositionQuery } from '../plugins/consistency.js'
 import { problems, Text, UserSchema, withPosition } from '../schemas.js'
 import { IdempotencyHeaders, meta } from './command-meta.js'
@@ -71,12 +71,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     '/api/auth/register',
     {
       config: { auth: 'anyone' },
+      onRequest: app.limits.registration,
       schema: {
         tags: ['accounts'],
         summary: 'Create an account (role user)',
         headers: IdempotencyHeaders,
         body: RegisterBody,
-        response: { 201: withPosition(UserSchema), ...problems(400, 409, 422) },
+        response: { 201: withPosition(UserSchema), ...problems(400, 409, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -89,8 +90,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
           validation: [{ instancePath: '/password', message: tooLong }],
         })
       }
-      return sendIdempotent(db, request, reply, respondRegistered, async (options) =>
-        registerUser(
+      return sendIdempotent(db, request, reply, respondRegistered, async (options) => {
+        await refuseTaken(db, { username, email })
+        return registerUser(
           deps.commands,
           {
             username,
@@ -100,18 +102,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
           },
           meta(request),
           options,
-        ),
-      )
+        )
+      })
     },
   )
 
   app.post(
     '/api/auth/token',
     {
-      config: {
-        auth: 'anyone',
-        rateLimit: loginRateLimit(deps.config),
-      },
+      config: { auth: 'anyone' },
+      onRequest: app.limits.login,
       schema: {
         tags: ['accounts'],
         summary: 'Sign in: an access token and a refresh token',
@@ -125,9 +125,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         response: { 200: TokenPair, ...problems(400, 401, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { username, password } = request.body
-      const user = await verifyLogin(db, username, password, BCRYPT_COST)
+      const user = await app.limits.usernames.attempt(username, reply, () =>
+        verifyLogin(db, username, password, BCRYPT_COST),
+      )
       // One answer for an unknown user and a wrong password.
       if (!user) throw new DomainError('UNAUTHORIZED', 'Wrong username or password')
       return tokenPair(user, await issueRefreshToken(db, user.id, refreshPolicy()))

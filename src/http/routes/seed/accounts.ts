@@ -2,10 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { hashPassword, issueAccessToken, verifyLogin } from '../../../auth/credentials.js'
-import { registerUser } from '../../../commands/accounts.js'
+import { refuseTaken, registerUser } from '../../../commands/accounts.js'
 import { DomainError } from '../../../domain/errors.js'
 import type { AppDeps } from '../../deps.js'
-import { loginRateLimit } from '../../plugins/auth.js'
 import { problem } from '../../problem.js'
 import { problems, Text } from '../../schemas.js'
 import { passwordTooLong, RegisterBody } from '../auth.js'
@@ -28,7 +27,8 @@ export const seedAccountRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
   app.post(
     '/api-token-auth/',
     {
-      config: { auth: 'anyone', rateLimit: loginRateLimit(deps.config) },
+      config: { auth: 'anyone' },
+      onRequest: app.limits.login,
       schema: {
         tags,
         summary: 'Sign in (the old obtain_auth_token)',
@@ -44,9 +44,11 @@ export const seedAccountRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
         response: { 200: TokenResponse, ...problems(400, 401, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { username, password } = request.body
-      const user = await verifyLogin(db, username, password, deps.config.BCRYPT_COST)
+      const user = await app.limits.usernames.attempt(username, reply, () =>
+        verifyLogin(db, username, password, deps.config.BCRYPT_COST),
+      )
       if (!user) throw new DomainError('UNAUTHORIZED', 'Unknown username or wrong password')
       return { token: issueAccessToken(app, user) }
     },
@@ -56,6 +58,7 @@ export const seedAccountRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
     '/api/rest-auth/registration/',
     {
       config: { auth: 'anyone' },
+      onRequest: app.limits.registration,
       schema: {
         tags,
         summary: 'Register an account (the old rest-auth registration)',
@@ -74,7 +77,7 @@ export const seedAccountRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
           },
           { additionalProperties: false },
         ),
-        response: { 201: TokenResponse, ...problems(400, 409) },
+        response: { 201: TokenResponse, ...problems(400, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -89,6 +92,7 @@ export const seedAccountRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
           .type('application/problem+json')
           .send(problem('VALIDATION_FAILED', `${path} ${invalid}`, [{ path, message: invalid }]))
       }
+      await refuseTaken(db, { username, email })
       const passwordHash = await hashPassword(password1, deps.config.BCRYPT_COST)
       const { user } = await registerUser(
         deps.commands,
