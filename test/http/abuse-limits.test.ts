@@ -6,6 +6,9 @@ import t from 'tap'
 import { forEachApp, openTestDatabase, startTestApp } from '../helpers/app.js'
 import { waitFor } from '../helpers/processes.js'
 
+// Two backends and a service each: more than the default per-file timeout on a loaded machine.
+t.setTimeout(900_000)
+
 const LOGINS = [
   { url: '/api/auth/token', ok: 'accessToken' },
   { url: '/api-token-auth/', ok: 'token' },
@@ -137,7 +140,7 @@ forEachApp(
 )
 
 t.test('a taken username or email is refused before any bcrypt work', async (t) => {
-  const database = await openTestDatabase(t, 'pglite')
+  const database = await openTestDatabase(t, 'postgres')
   // At cost 31 one hash takes days: an answer at all shows that none was computed.
   const { app, user } = await startTestApp(t, database, { BCRYPT_COST: '31' })
   const taken = await user('user', 'taken')
