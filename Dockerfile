@@ -7,12 +7,14 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+# Scripts off here: the root package's `prepare` (the web app's build) needs the sources first.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY projections ./projections
 COPY migrations ./migrations
-RUN npm run build
+COPY web ./web
+RUN npm run build && npm run build:web
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -34,6 +36,8 @@ COPY bin ./bin
 # bin/rental-ledger.js runs dist/src/cli/main.js when it exists: no TypeScript loader at run time.
 # Migrations are found at dist/migrations, beside dist/src (src/db/migrate.ts).
 COPY --from=build /app/dist ./dist
+# The web app's built files, where src/http/routes/web.ts looks for them beside dist/src.
+COPY --from=build /app/web/dist ./dist/web/dist
 # Numeric, so that Kubernetes can verify runAsNonRoot; the files stay root's and read-only.
 USER 1000:1000
 EXPOSE 3000

@@ -53,6 +53,14 @@ export function issueRefreshToken(
 const lockFamily = (trx: Transaction<DB>, familyId: string) =>
   sql`SELECT pg_advisory_xact_lock(hashtext(${`refresh-family:${familyId}`}))`.execute(trx)
 
+const revokeFamily = (trx: Transaction<DB>, familyId: string, now: Date) =>
+  trx
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now })
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .execute()
+
 /**
  * Trades a refresh token for the next one of its family. Spending is a conditional UPDATE, so of
  * two concurrent refreshes with the same token only one succeeds; the other counts as a reuse.
@@ -105,12 +113,21 @@ export function rotateRefreshToken(
     if (row.used_at === null || row.revoked_at !== null) {
       return { ok: false, reason: 'expired-or-revoked' }
     }
-    await trx
-      .updateTable('refresh_tokens')
-      .set({ revoked_at: now })
-      .where('family_id', '=', found.family_id)
-      .where('revoked_at', 'is', null)
-      .execute()
+    await revokeFamily(trx, found.family_id, now)
     return { ok: false, reason: 'reused' }
+  })
+}
+
+/** Sign-out: revokes the token's whole family, so no token descended from that sign-in works. */
+export function revokeRefreshToken(db: Kysely<DB>, token: string, now: Date): Promise<void> {
+  return db.transaction().execute(async (trx) => {
+    const found = await trx
+      .selectFrom('refresh_tokens')
+      .select('family_id')
+      .where('token_hash', '=', hashToken(token))
+      .executeTakeFirst()
+    if (!found) return
+    await lockFamily(trx, found.family_id)
+    await revokeFamily(trx, found.family_id, now)
   })
 }

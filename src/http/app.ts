@@ -13,6 +13,9 @@ import { limitsPlugin } from './plugins/limits.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { clientErrorHandler, ProblemSchema } from './problem.js'
 import { routes } from './routes/index.js'
+import { liveRoutes } from './routes/live.js'
+import { sessionRoutes } from './routes/session.js'
+import { webRoutes } from './routes/web.js'
 import { validatorCompiler } from './validation.js'
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -94,5 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   for (const plugin of routes) await app.register(plugin, { deps })
+  // The web app: its sign-in session, live progress events and its pages (web/).
+  for (const plugin of [sessionRoutes, liveRoutes, webRoutes]) await app.register(plugin, { deps })
   return app
 }

@@ -17,6 +17,7 @@ interface Waiter {
 export class ProjectionProgress {
   private readonly positions = new Map<string, Position>()
   private readonly waiters = new Map<string, Set<Waiter>>()
+  private readonly listeners = new Set<(name: string, position: Position) => void>()
 
   position(name: string): Position {
     return this.positions.get(name) ?? START
@@ -30,9 +31,16 @@ export class ProjectionProgress {
   advance(name: string, position: Position): void {
     if (comparePositions(position, this.position(name)) <= 0) return
     this.positions.set(name, position)
+    for (const listener of this.listeners) listener(name, position)
     for (const w of this.waiters.get(name) ?? []) {
       if (comparePositions(position, w.position) >= 0) w.resolve(true)
     }
+  }
+
+  /** Calls `listener` on every advance (the live route); returns the unsubscribe function. */
+  onAdvance(listener: (name: string, position: Position) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /** A `<name> <token>` notification payload, as sent by applyBatch. */
