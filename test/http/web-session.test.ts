@@ -30,7 +30,10 @@ forEachApp(t, async (t, { app, user }) => {
     t.match(line, /HttpOnly/, 'HttpOnly')
     t.match(line, /SameSite=Strict/, 'SameSite=Strict')
     t.match(line, /Path=\/api\/session/, 'sent to the session routes only')
-    const me = await app.inject({ url: '/api/me', headers: { authorization: `Bearer ${body.accessToken}` } })
+    const me = await app.inject({
+      url: '/api/me',
+      headers: { authorization: `Bearer ${body.accessToken}` },
+    })
     t.equal(me.json().id, patron.id)
   })
 

@@ -80,13 +80,15 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       stream.once('close', stop)
       stream.write('retry: 1000\n\n')
       for (const { name } of PROJECTIONS) stream.write(frame(name, progress.position(name)))
-      return reply
-        .header('content-type', 'text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('x-accel-buffering', 'no')
-        // Not kept alive afterwards: a stream ended by a closing server leaves no socket behind.
-        .header('connection', 'close')
-        .send(stream as never)
+      return (
+        reply
+          .header('content-type', 'text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .header('x-accel-buffering', 'no')
+          // Not kept alive afterwards: a stream ended by a closing server leaves no socket behind.
+          .header('connection', 'close')
+          .send(stream as never)
+      )
     },
   )
 }

@@ -1,0 +1,105 @@
+// Flow 4: strings from the API are text, never markup; no page has a serious accessibility
+// violation (axe-core), each fits 360 px, the CSP is never broken; renting and returning work
+// with the keyboard alone. A screenshot of every page is kept in test/artifacts/.
+import type { Page } from 'playwright-core'
+import t from 'tap'
+import { card, see, seriousViolations, shot, signIn, startWeb } from './browser.js'
+
+const XSS = '<img src=x onerror=alert(1)>'
+
+/** Presses Tab until the focused element is named `name`; fails after 80 presses. */
+async function tabTo(page: Page, name: string): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab')
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement
+      return el?.getAttribute('aria-label') ?? el?.textContent?.trim() ?? ''
+    })
+    if (focused === name) return
+  }
+  throw new Error(`no focusable element named ${name}`)
+}
+
+t.test('text stays text, every page is accessible, keyboard alone rents and returns', async (t) => {
+  const web = await startWeb(t)
+  const staff = await web.user('staff', 'staff-sam')
+  const patron = await web.user('user', 'patron-pat')
+  await web.addBook(staff, {
+    title: XSS,
+    author: '<b>bold</b>',
+    description: '<script>alert(2)</script>',
+  })
+  await web.addBook(staff, { title: 'Kindred', author: 'Butler', copies: 3 })
+  const context = await web.context({ width: 360 })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('dialog', (d) => {
+    problems.push(`a dialog opened: ${d.message()}`)
+    void d.dismiss()
+  })
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) problems.push(m.text())
+  })
+
+  const check = async (name: string, heading: string) => {
+    await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
+    t.same(await seriousViolations(page), [], `${name}: no serious or critical axe violation`)
+    const width = await page.evaluate(() => document.documentElement.scrollWidth)
+    t.ok(width <= 360, `${name}: fits 360 px (${width})`)
+    await shot(page, `360-${name}`)
+  }
+
+  for (const [path, name, heading] of [
+    ['/', 'landing', 'Rent Books.'],
+    ['/user/login/', 'sign-in', 'Sign in'],
+    ['/signup', 'sign-up', 'Sign up'],
+    ['/home', 'catalogue-signed-out', 'Catalogue'],
+  ] as const) {
+    await page.goto(path)
+    await check(name, heading)
+  }
+
+  await signIn(page, patron.username)
+  await see(page.getByRole('heading', { level: 2 }), XSS)
+  t.equal(await page.locator('img[src="x"]').count(), 0, 'no image element was made of the title')
+  await see(card(page, XSS), '<script>alert(2)</script>')
+  t.pass('the title, author and description show as the text they are')
+  await check('catalogue', 'Catalogue')
+
+  // Keyboard only: Tab to the Rent button, Enter; Tab to My rentals, Enter; Tab to Return, Enter.
+  await tabTo(page, 'Rent Kindred')
+  await page.keyboard.press('Enter')
+  await see(card(page, 'Kindred').getByRole('status'), 'You rented')
+  await tabTo(page, 'My rentals')
+  await page.keyboard.press('Enter')
+  await page.getByRole('heading', { name: 'My rentals', level: 1 }).waitFor()
+  await check('rentals', 'My rentals')
+  await tabTo(page, 'Return Kindred')
+  await page.keyboard.press('Enter')
+  await page.getByRole('button', { name: 'Return Kindred' }).waitFor({ state: 'detached' })
+  t.pass('rented and returned with the keyboard alone')
+  const focusVisible = await page.evaluate(() => {
+    const link = document.querySelector('nav a') as HTMLElement
+    link.focus()
+    return getComputedStyle(link).outlineStyle
+  })
+  t.not(focusVisible, 'none', 'focus is visible')
+
+  await page.goto('/balance')
+  await check('balance', 'My balance')
+  await page.getByRole('button', { name: /Sign out/ }).click()
+  await page.getByRole('heading', { name: 'Rent Books.' }).waitFor()
+
+  await signIn(page, staff.username)
+  for (const [path, name, heading] of [
+    ['/admin/', 'staff-home', 'Back office'],
+    ['/admin/books', 'staff-books', 'Catalogue (staff)'],
+    [`/admin/users/${patron.id}`, 'staff-user', `Customer ${patron.id}`],
+    ['/admin/rentals', 'staff-rentals', 'Rentals'],
+    ['/admin/audit', 'staff-audit', 'Audit'],
+  ] as const) {
+    await page.goto(path)
+    await check(name, heading)
+  }
+  t.same(problems, [], 'no dialog opened and the CSP was never broken')
+})
