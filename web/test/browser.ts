@@ -3,7 +3,7 @@
 // playwright-core. Pages are found as a person finds them: by role, label and text.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import AxeBuilder from '@axe-core/playwright'
+import { AxeBuilder } from '@axe-core/playwright'
 import chromium from '@sparticuz/chromium'
 import {
   type Browser,

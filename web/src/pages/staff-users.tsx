@@ -28,7 +28,7 @@ function RecordPayment(props: { userId: string }) {
     }
   }
   return (
-    <form class="panel" onSubmit={submit} aria-label="Record a payment">
+    <form class="stack panel" onSubmit={submit} aria-label="Record a payment">
       <h2>Record a payment</h2>
       <Field label="Amount" hint="e.g. 12.50">
         <input
