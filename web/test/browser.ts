@@ -83,6 +83,15 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)
 }
 
+/** A page at 360 px: its heading shows, axe finds nothing serious, nothing overflows; a shot. */
+export async function checkPage(t: Test, page: Page, name: string, heading: string) {
+  await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
+  t.same(await seriousViolations(page), [], `${name}: no serious or critical axe violation`)
+  const width = await page.evaluate<number>('document.documentElement.scrollWidth')
+  t.ok(width <= 360, `${name}: fits 360 px (${width})`)
+  await shot(page, `360-${name}`)
+}
+
 /** Signs in through the landing page's form. */
 export async function signIn(page: Page, username: string, password = 'correct horse battery') {
   await page.goto('/user/login/')
