@@ -16,7 +16,6 @@ import {
 import { DomainError } from '../../domain/errors.js'
 import type { AppDeps } from '../deps.js'
 import type { AuthUser } from '../plugins/auth.js'
-import { loginRateLimit } from '../plugins/auth.js'
 import { problems, Text } from '../schemas.js'
 
 export const SESSION_COOKIE = 'ledger_session'
@@ -66,7 +65,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   app.post(
     '/api/session',
     {
-      config: { auth: 'anyone', rateLimit: loginRateLimit(deps.config) },
+      config: { auth: 'anyone' },
+      onRequest: app.limits.login,
       schema: {
         tags: ['accounts'],
         summary: 'Sign in from the web app: an access token, and the refresh token as a cookie',
