@@ -20,7 +20,11 @@ async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
       book_type text NOT NULL,
       copies integer NOT NULL,
       copies_out integer NOT NULL DEFAULT 0 CHECK (copies_out >= 0),
-      added_at timestamptz NOT NULL
+      added_at timestamptz NOT NULL,
+      isbn text,
+      cover_url text,
+      cover_sha256 text,
+      retired boolean NOT NULL DEFAULT false
     )`.execute(db)
   await sql`CREATE INDEX ON ${sql.id(schema, 'books')} (title, book_id)`.execute(db)
 }
@@ -34,6 +38,10 @@ interface NewBook {
   copies: number
   copies_out: number
   added_at: string
+  isbn: string | null
+  cover_url: string | null
+  cover_sha256: string | null
+  retired: boolean
 }
 
 /** Changes to a book that existed before the batch: fields set (null: unchanged), copies out moved. */
@@ -44,6 +52,13 @@ interface BookDelta {
   description: string | null
   book_type: BookType | null
   copies: number | null
+  isbn: string | null
+  cover_url: string | null
+  cover_sha256: string | null
+  retired: boolean | null
+  /** isbn, cover_url and cover_sha256 may be set to null: these say which were set */
+  set_isbn: boolean
+  set_cover: boolean
   out_delta: number
 }
 
@@ -55,8 +70,25 @@ const BOOK_FIELDS = {
   book_type: 'text',
   copies: 'integer',
 } as const
-const NEW_BOOK = { ...BOOK_FIELDS, copies_out: 'integer', added_at: 'timestamptz' } as const
-const BOOK_DELTA = { ...BOOK_FIELDS, out_delta: 'integer' } as const
+const NULLABLE_FIELDS = {
+  isbn: 'text',
+  cover_url: 'text',
+  cover_sha256: 'text',
+  retired: 'boolean',
+} as const
+const NEW_BOOK = {
+  ...BOOK_FIELDS,
+  ...NULLABLE_FIELDS,
+  copies_out: 'integer',
+  added_at: 'timestamptz',
+} as const
+const BOOK_DELTA = {
+  ...BOOK_FIELDS,
+  ...NULLABLE_FIELDS,
+  set_isbn: 'boolean',
+  set_cover: 'boolean',
+  out_delta: 'integer',
+} as const
 
 /** The batch's net effect: books it adds (in their final state) and changes to older books. */
 export function foldBooks(changes: readonly BookRowChange[]): FoldedBooks {
@@ -84,6 +116,12 @@ function bookFolder() {
       description: null,
       book_type: null,
       copies: null,
+      isbn: null,
+      cover_url: null,
+      cover_sha256: null,
+      retired: null,
+      set_isbn: false,
+      set_cover: false,
       out_delta: 0,
     }
     changed.set(bookId, delta)
@@ -102,17 +140,32 @@ function bookFolder() {
           copies: r.copies,
           copies_out: 0,
           added_at: r.addedAt,
+          isbn: r.isbn ?? null,
+          cover_url: r.coverUrl ?? null,
+          cover_sha256: null,
+          retired: false,
         })
         break
       }
       case 'update': {
         const row = target(change.bookId)
-        const { title, author, description, bookType, copies } = change.set
+        const { title, author, description, bookType, copies, isbn, retired } = change.set
+        const { coverUrl, coverSha256 } = change.set
         if (title !== undefined) row.title = title
         if (author !== undefined) row.author = author
         if (description !== undefined) row.description = description
         if (bookType !== undefined) row.book_type = bookType
         if (copies !== undefined) row.copies = copies
+        if (retired !== undefined) row.retired = retired
+        if (isbn !== undefined) {
+          row.isbn = isbn
+          if ('set_isbn' in row) row.set_isbn = true
+        }
+        if (coverUrl !== undefined) {
+          row.cover_url = coverUrl
+          row.cover_sha256 = coverSha256 ?? null
+          if ('set_cover' in row) row.set_cover = true
+        }
         break
       }
       case 'out': {
@@ -164,6 +217,10 @@ async function write(db: Transaction<DB> | Kysely<DB>, { added, changed }: Folde
           description: eb.fn.coalesce('x.description', 'books.description'),
           book_type: eb.fn.coalesce('x.book_type', 'books.book_type'),
           copies: eb.fn.coalesce('x.copies', 'books.copies'),
+          retired: eb.fn.coalesce('x.retired', 'books.retired'),
+          isbn: sql`CASE WHEN x.set_isbn THEN x.isbn ELSE books.isbn END`,
+          cover_url: sql`CASE WHEN x.set_cover THEN x.cover_url ELSE books.cover_url END`,
+          cover_sha256: sql`CASE WHEN x.set_cover THEN x.cover_sha256 ELSE books.cover_sha256 END`,
           copies_out: sql`books.copies_out + x.out_delta`,
         }))
         .whereRef('books.book_id', '=', 'x.book_id'),

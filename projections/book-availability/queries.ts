@@ -8,7 +8,10 @@ import { bookAvailability } from './apply.js'
 
 export type { BookView as Book } from '../../src/domain/views.js'
 
-type Row = Pick<ReadBooksTable, 'title' | 'author' | 'description' | 'copies' | 'copies_out'> & {
+type Row = Pick<
+  ReadBooksTable,
+  'title' | 'author' | 'description' | 'copies' | 'copies_out' | 'isbn' | 'cover_url' | 'retired'
+> & {
   book_id: string
   book_type: BookType
 }
@@ -21,6 +24,9 @@ const toBook = (r: Row): Book => ({
   type: r.book_type,
   copies: r.copies,
   available: r.copies - r.copies_out,
+  isbn: r.isbn,
+  coverUrl: r.cover_url,
+  retired: r.retired,
 })
 
 const books = (db: Kysely<DB>) => db.withSchema(bookAvailability.schema).selectFrom('books')
@@ -32,6 +38,9 @@ const columns = [
   'book_type',
   'copies',
   'copies_out',
+  'isbn',
+  'cover_url',
+  'retired',
 ] as const
 
 export async function getBook(
@@ -58,7 +67,8 @@ export async function listBooks(
   f: BookFilter,
   read: ReadRows = directRows,
 ): Promise<Book[]> {
-  let q = books(db).select(columns)
+  // Retired books leave listings (their own page still answers).
+  let q = books(db).select(columns).where('retired', '=', false)
   if (f.type) q = q.where('book_type', '=', f.type)
   if (f.available) q = q.where(sql<boolean>`copies > copies_out`)
   if (f.q) {
@@ -73,4 +83,26 @@ export async function listBooks(
       .limit(f.limit + 1),
   )
   return rows.map(toBook)
+}
+
+export interface Cover {
+  sha256: string
+  contentType: string
+  bytes: Buffer
+}
+
+/** The book's uploaded cover, if its coverUrl is one: the image from the content-addressed store. */
+export async function getCover(db: Kysely<DB>, bookId: string): Promise<Cover | undefined> {
+  const row = await books(db)
+    .innerJoin(sql.table('public.book_covers').as('c'), (j) =>
+      j.onRef(sql.ref('c.sha256'), '=', sql.ref('books.cover_sha256')),
+    )
+    .select([
+      sql<string>`c.sha256`.as('sha256'),
+      sql<string>`c.content_type`.as('content_type'),
+      sql<Buffer>`c.bytes`.as('bytes'),
+    ])
+    .where('books.book_id', '=', bookId)
+    .executeTakeFirst()
+  return row && { sha256: row.sha256, contentType: row.content_type, bytes: Buffer.from(row.bytes) }
 }

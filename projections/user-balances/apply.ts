@@ -41,9 +41,11 @@ async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
       user_id uuid NOT NULL,
       amount_cents bigint NOT NULL,
       reference text,
-      recorded_at timestamptz NOT NULL
+      recorded_at timestamptz NOT NULL,
+      recorded_by uuid
     )`.execute(db)
   await sql`CREATE INDEX ON ${sql.id(schema, 'payments')} (user_id, recorded_at)`.execute(db)
+  await sql`CREATE INDEX ON ${sql.id(schema, 'payments')} (recorded_at, payment_id)`.execute(db)
 }
 
 interface NewRental {
@@ -67,6 +69,7 @@ interface NewPayment {
   amount_cents: number
   reference: string | null
   recorded_at: string
+  recorded_by: string | null
 }
 /** What the batch posts to an account: integer cents, and the latest posting time. */
 interface Posting {
@@ -97,6 +100,7 @@ const NEW_PAYMENT = {
   amount_cents: 'bigint',
   reference: 'text',
   recorded_at: 'timestamptz',
+  recorded_by: 'uuid',
 } as const
 const POSTING = {
   user_id: 'uuid',
@@ -136,18 +140,22 @@ function balanceFolder() {
   /** Accounts registered in this batch, with what the batch posts to them. */
   const accounts = new Map<string, Posting>()
   const opened = new Map<string, NewRental>()
-  const closed: ClosedRental[] = []
+  let closed: ClosedRental[] = []
+  /** Rentals from earlier batches that a void takes out of the read model. */
+  const voided: { rental_id: string }[] = []
   const payments: NewPayment[] = []
   const postings = new Map<string, Posting>()
   const post = (
     userId: string,
     column: 'charged_cents' | 'paid_cents',
     cents: number,
-    at: string,
+    at: string | null,
   ) => {
     const p = accounts.get(userId) ?? postings.get(userId) ?? blank(userId)
     p[column] += cents
-    if (p.last_posted_at === null || Date.parse(at) > Date.parse(p.last_posted_at)) {
+    if (at === null) {
+      // A correction (a void) is not a posting in time: the rental leaves the history.
+    } else if (p.last_posted_at === null || Date.parse(at) > Date.parse(p.last_posted_at)) {
       p.last_posted_at = at
     }
     if (!accounts.has(userId)) postings.set(userId, p)
@@ -194,10 +202,22 @@ function balanceFolder() {
           amount_cents: p.amountCents,
           reference: p.reference,
           recorded_at: p.recordedAt,
+          recorded_by: p.recordedBy ?? null,
         })
         post(p.userId, 'paid_cents', p.amountCents, p.recordedAt)
         break
       }
+      case 'rentalVoided': {
+        const { rentalId } = change
+        if (!opened.delete(rentalId)) voided.push({ rental_id: rentalId })
+        closed = closed.filter((c) => c.rental_id !== rentalId)
+        if (change.chargeCents !== null) {
+          post(change.userId, 'charged_cents', -change.chargeCents, null)
+        }
+        break
+      }
+      case 'none':
+        break
     }
   }
   return {
@@ -206,6 +226,7 @@ function balanceFolder() {
       accounts: [...accounts.values()],
       opened: [...opened.values()],
       closed,
+      voided,
       payments,
       postings: [...postings.values()],
     }),
@@ -224,14 +245,15 @@ function bulk(): BulkLoad {
   return {
     add: (e) => folder.add(change(e)),
     finish() {
-      const { accounts, opened, closed, payments, postings } = folder.result()
+      const { accounts, opened, closed, voided, payments, postings } = folder.result()
       return {
         inserts: [
           { table: 'accounts', columns: POSTING, rows: accounts },
           { table: 'rentals', columns: NEW_RENTAL, rows: opened },
           { table: 'payments', columns: NEW_PAYMENT, rows: payments },
         ],
-        rest: (db) => write(db, { accounts: [], opened: [], closed, payments: [], postings }),
+        rest: (db) =>
+          write(db, { accounts: [], opened: [], closed, voided, payments: [], postings }),
       }
     },
   }
@@ -251,6 +273,11 @@ async function write(db: Transaction<DB> | Kysely<DB>, batch: FoldedBalances) {
           charge_cents: eb.ref('x.charge_cents'),
         }))
         .whereRef('rentals.rental_id', '=', 'x.rental_id'),
+    )
+    .with('voided_rentals', (qb) =>
+      qb
+        .deleteFrom('rentals')
+        .where(sql<boolean>`rental_id = ANY(${batch.voided.map((v) => v.rental_id)}::uuid[])`),
     )
     .with('new_payments', (qb) => insertFrom(qb, 'payments', NEW_PAYMENT, batch.payments))
     .with('posted', (qb) =>

@@ -11,6 +11,8 @@ export type BalanceChange =
       'rentalId' | 'userId' | 'returnedAt' | 'chargeCents'
     >)
   | { kind: 'payment'; payment: Data<'PaymentRecorded'> }
+  | ({ kind: 'rentalVoided' } & Pick<Data<'RentalVoided'>, 'rentalId' | 'userId' | 'chargeCents'>)
+  | { kind: 'none' }
 
 export function evolve(event: AccountEvent): BalanceChange {
   switch (event.type) {
@@ -24,5 +26,12 @@ export function evolve(event: AccountEvent): BalanceChange {
     }
     case 'PaymentRecorded':
       return { kind: 'payment', payment: event.data }
+    case 'RentalVoided': {
+      const { rentalId, userId, chargeCents } = event.data
+      return { kind: 'rentalVoided', rentalId, userId, chargeCents }
+    }
+    // Profiles are read from the command side's users table.
+    case 'ProfileUpdated':
+      return { kind: 'none' }
   }
 }

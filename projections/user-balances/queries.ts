@@ -149,3 +149,91 @@ async function historyAt(db: Kysely<DB>, userId: string, at: string) {
   const open = rows.flatMap((r) => (r.rental_id == null ? [] : [toBalanceRental(r as Row)]))
   return { carried: { chargedCents, paidCents }, open }
 }
+
+export interface Standing {
+  balanceCents: number
+  openRentals: number
+}
+
+/**
+ * Each user's balance now (through computeBalance, with the running totals carried) and number of
+ * open rentals, for a page of users: two queries whatever the page's size. Users the read model
+ * does not know yet stand at zero.
+ */
+export async function standingsOf(
+  db: Kysely<DB>,
+  userIds: readonly string[],
+  now: Date,
+): Promise<Map<string, Standing>> {
+  const standings = new Map<string, Standing>()
+  if (userIds.length === 0) return standings
+  const ids = [...userIds]
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const accounts = await trx
+        .withSchema(userBalances.schema)
+        .selectFrom('accounts')
+        .select(['user_id', 'charged_cents', 'paid_cents'])
+        .where(sql<boolean>`user_id = ANY(${ids}::uuid[])`)
+        .execute()
+      const open = await rentals(trx)
+        .where(sql<boolean>`user_id = ANY(${ids}::uuid[])`)
+        .where('returned_at', 'is', null)
+        .execute()
+      for (const a of accounts) {
+        const mine = open.filter((r) => r.user_id === a.user_id).map(toBalanceRental)
+        const carried = { chargedCents: a.charged_cents, paidCents: a.paid_cents }
+        const balance = computeBalance({ rentals: mine, payments: [], carried }, now)
+        standings.set(a.user_id, {
+          balanceCents: balance.balanceCents,
+          openRentals: balance.openRentals.length,
+        })
+      }
+      return standings
+    })
+}
+
+export interface Payment {
+  id: string
+  userId: string
+  amountCents: number
+  reference: string | null
+  recordedAt: string
+  recordedBy: string | null
+}
+
+export interface PaymentFilter {
+  userId?: string
+  /** the (recordedAt ISO string, id) of the last payment of the previous page */
+  after?: readonly [string, string]
+  limit: number
+}
+
+/** Newest first, then by id; `limit + 1` rows so the caller can tell if there is a next page. */
+export async function listPayments(db: Kysely<DB>, f: PaymentFilter): Promise<Payment[]> {
+  let q = db
+    .withSchema(userBalances.schema)
+    .selectFrom('payments')
+    .select(['payment_id', 'user_id', 'amount_cents', 'reference', 'recorded_at', 'recorded_by'])
+  if (f.userId) q = q.where('user_id', '=', f.userId)
+  if (f.after) {
+    q = q.where(
+      sql<boolean>`(recorded_at, payment_id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`,
+    )
+  }
+  const rows = await q
+    .orderBy('recorded_at', 'desc')
+    .orderBy('payment_id', 'desc')
+    .limit(f.limit + 1)
+    .execute()
+  return rows.map((r) => ({
+    id: r.payment_id,
+    userId: r.user_id,
+    amountCents: r.amount_cents,
+    reference: r.reference,
+    recordedAt: new Date(r.recorded_at).toISOString(),
+    recordedBy: r.recorded_by,
+  }))
+}

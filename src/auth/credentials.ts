@@ -21,23 +21,56 @@ function dummyHash(cost: number): Promise<string> {
   return h
 }
 
+/** Who an access token is issued to: its claims name the account as the old service's did. */
+export type TokenHolder = AuthUser & { email: string | null }
+
 /** The account if the username (any case) and password match; undefined otherwise. */
 export async function verifyLogin(
   db: Kysely<DB>,
   username: string,
   password: string,
   cost: number,
-): Promise<AuthUser | undefined> {
+): Promise<TokenHolder | undefined> {
   const row = await db
     .selectFrom('users')
-    .select(['user_id', 'username', 'role', 'password_hash'])
+    .select(['user_id', 'username', 'email', 'role', 'password_hash'])
     .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
     .executeTakeFirst()
   const ok = await bcrypt.compare(password, row?.password_hash ?? (await dummyHash(cost)))
-  return row && ok ? { id: row.user_id, role: row.role, username: row.username } : undefined
+  return row && ok ? tokenHolder(row) : undefined
 }
 
-/** A short-lived access token (JWT_SECRET, ACCESS_TOKEN_TTL_SECONDS) for the user. */
-export function issueAccessToken(app: FastifyInstance, user: AuthUser): string {
-  return app.jwt.sign({ sub: user.id, role: user.role, username: user.username })
+export const tokenHolder = (row: {
+  user_id: string
+  username: string
+  email: string | null
+  role: AuthUser['role']
+}): TokenHolder => ({ id: row.user_id, role: row.role, username: row.username, email: row.email })
+
+/** The account an access token may be issued to again (it still exists), or undefined. */
+export async function findTokenHolder(
+  db: Kysely<DB>,
+  userId: string,
+): Promise<TokenHolder | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['user_id', 'username', 'email', 'role'])
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+  return row && tokenHolder(row)
+}
+
+/**
+ * A short-lived access token (JWT_SECRET, ACCESS_TOKEN_TTL_SECONDS) for the user. Besides `sub`
+ * and `role`, it carries the old service's claims (`user_id`, `username`, `email`; `exp` is
+ * always there): its clients read `user_id` from the token to build their URLs.
+ */
+export function issueAccessToken(app: FastifyInstance, user: TokenHolder): string {
+  return app.jwt.sign({
+    sub: user.id,
+    role: user.role,
+    username: user.username,
+    user_id: user.id,
+    email: user.email ?? '',
+  })
 }

@@ -5,7 +5,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../db/tables.js'
-import type { AuthUser } from '../http/plugins/auth.js'
+import { type TokenHolder, tokenHolder } from './credentials.js'
 
 export interface RefreshPolicy {
   /** The app's clock: issue and expiry times follow it. */
@@ -14,7 +14,7 @@ export interface RefreshPolicy {
 }
 
 export type Rotation =
-  | { ok: true; user: AuthUser; refreshToken: string }
+  | { ok: true; user: TokenHolder; refreshToken: string }
   | { ok: false; reason: 'unknown' | 'expired-or-revoked' | 'reused' }
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
@@ -94,13 +94,13 @@ export function rotateRefreshToken(
     if (spent) {
       const user = await trx
         .selectFrom('users')
-        .select(['user_id', 'username', 'role'])
+        .select(['user_id', 'username', 'email', 'role'])
         .where('user_id', '=', spent.user_id)
         .executeTakeFirstOrThrow()
       const refreshToken = await insertToken(trx, spent.user_id, spent.family_id, policy)
       return {
         ok: true,
-        user: { id: user.user_id, username: user.username, role: user.role },
+        user: tokenHolder(user),
         refreshToken,
       }
     }

@@ -12,7 +12,7 @@ import { appendFor } from './streams.js'
 export interface UserView {
   id: string
   username: string
-  email: string
+  email: string | null
   role: Role
 }
 
@@ -24,7 +24,7 @@ export interface RegisterResult {
 /** Registers a user: the UserRegistered event and the credentials row, in one transaction. */
 export function registerUser(
   deps: CommandDeps,
-  input: { username: string; email: string; passwordHash: string; role: Role },
+  input: { username: string; email: string | null; passwordHash: string; role: Role },
   metadata: EventMetadata,
   options?: CommandOptions<RegisterResult>,
 ): Promise<RegisterResult> {
@@ -83,7 +83,7 @@ export function registerUser(
  */
 export async function refuseTaken(
   db: Kysely<DB>,
-  input: { username: string; email: string },
+  input: { username: string; email: string | null },
 ): Promise<void> {
   const taken = await db
     .selectFrom('users')
@@ -91,14 +91,16 @@ export async function refuseTaken(
     .where((eb) =>
       eb.or([
         eb(eb.fn('lower', ['username']), '=', input.username.toLowerCase()),
-        eb(eb.fn('lower', ['email']), '=', input.email.toLowerCase()),
+        ...(input.email === null
+          ? []
+          : [eb(eb.fn('lower', ['email']), '=', input.email.toLowerCase())]),
       ]),
     )
     .executeTakeFirst()
   if (taken) throw takenError(taken.username.toLowerCase() === input.username.toLowerCase())
 }
 
-const takenError = (username: boolean) =>
+export const takenError = (username: boolean) =>
   username
     ? new DomainError('USERNAME_TAKEN', 'That username is taken')
     : new DomainError('EMAIL_TAKEN', 'That email is already registered')

@@ -18,7 +18,7 @@ export interface BookResult {
   position: Position
 }
 
-function view(state: NonNullable<BookState>): BookView {
+export function bookView(state: NonNullable<BookState>): BookView {
   return {
     id: state.bookId,
     title: state.title,
@@ -27,6 +27,9 @@ function view(state: NonNullable<BookState>): BookView {
     type: state.bookType,
     copies: state.copies,
     available: state.copies - Object.keys(state.openRentals).length,
+    isbn: state.isbn ?? null,
+    coverUrl: state.coverUrl ?? null,
+    retired: state.retired === true,
   }
 }
 
@@ -58,6 +61,8 @@ export interface AddBookInput {
   description: string
   type: BookType
   copies: number
+  isbn?: string | null
+  coverUrl?: string | null
 }
 
 export function addBook(
@@ -84,7 +89,7 @@ export function addBook(
           appends: [append],
           also: [claimTitle(deps.db, bookId, state)],
           onUniqueViolation: titleTaken(state),
-          result: (position) => ({ book: view(state), position }),
+          result: (position) => ({ book: bookView(state), position }),
         }
       },
     },
@@ -125,7 +130,7 @@ export function updateBook(
           const state = book.state!
           return {
             unchangedAt: book.streamId,
-            result: (position) => ({ book: view(state), position }),
+            result: (position) => ({ book: bookView(state), position }),
           }
         }
         const append = appendFor(book, events, evolveBook, metadata)
@@ -135,7 +140,7 @@ export function updateBook(
           appends: [append],
           also: renamed ? [claimTitle(deps.db, bookId, state)] : [],
           onUniqueViolation: titleTaken(state),
-          result: (position) => ({ book: view(state), position }),
+          result: (position) => ({ book: bookView(state), position }),
         }
       },
     },

@@ -13,13 +13,14 @@ export interface PaymentResult {
     amountCents: number
     reference: string | null
     recordedAt: string
+    recordedBy: string
   }
   position: Position
 }
 
 export function recordPayment(
   deps: CommandDeps,
-  input: { userId: string; amountCents: number; reference: string | null },
+  input: { userId: string; amountCents: number; reference: string | null; recordedBy: string },
   metadata: EventMetadata,
   options?: CommandOptions<PaymentResult>,
 ): Promise<PaymentResult> {
@@ -37,6 +38,7 @@ export function recordPayment(
             paymentId,
             amountCents: input.amountCents,
             reference: input.reference,
+            recordedBy: input.recordedBy,
           },
           account.state,
           { now, limits: deps.limits },
@@ -51,6 +53,7 @@ export function recordPayment(
               amountCents: input.amountCents,
               reference: input.reference,
               recordedAt: now.toISOString(),
+              recordedBy: input.recordedBy,
             },
             position,
           }),

@@ -29,6 +29,8 @@ export interface DB extends ReadModelTables {
   events: EventsTable
   streams: StreamsTable
   users: UsersTable
+  book_covers: BookCoversTable
+  rental_voids: RentalVoidsTable
   book_titles: BookTitlesTable
   rental_streams: RentalStreamsTable
   idempotency_keys: IdempotencyKeysTable
@@ -50,9 +52,28 @@ export type NewEventRow = Insertable<EventsTable>
 export interface UsersTable {
   user_id: string
   username: string
-  email: string
+  email: string | null
   password_hash: string
   role: 'user' | 'staff'
+  name: OptionalText
+  phone: OptionalText
+  address: OptionalText
+  created_at: Timestamp
+}
+
+type OptionalText = ColumnType<string | null, string | null | undefined, string | null>
+
+/** Rentals voided by staff: the claim that makes a void happen once. */
+export interface RentalVoidsTable {
+  rental_id: string
+  voided_at: Timestamp
+}
+
+/** Uploaded book covers, content-addressed: the BookCoverUploaded event names one by its hash. */
+export interface BookCoversTable {
+  sha256: string
+  content_type: 'image/png' | 'image/jpeg' | 'image/webp'
+  bytes: Uint8Array
   created_at: Timestamp
 }
 
@@ -109,6 +130,10 @@ export interface ReadBooksTable {
   copies: number
   copies_out: number
   added_at: Timestamp
+  isbn: string | null
+  cover_url: string | null
+  cover_sha256: string | null
+  retired: boolean
 }
 
 export interface ReadAccountsTable {
@@ -136,6 +161,7 @@ export interface ReadPaymentsTable {
   amount_cents: number
   reference: string | null
   recorded_at: Timestamp
+  recorded_by: string | null
 }
 
 /** Tables as seen through `db.withSchema(<projection schema>)`. */

@@ -25,10 +25,34 @@ export type AccountState = {
 export const initialAccountState: AccountState = null
 
 export type AccountCommand =
-  | { type: 'RegisterUser'; userId: string; username: string; email: string; role: Role }
+  | { type: 'RegisterUser'; userId: string; username: string; email: string | null; role: Role }
   | { type: 'OpenRental'; rentalId: string; bookId: string; bookType: BookType; plan: Plan }
   | { type: 'CloseRental'; rentalId: string }
-  | { type: 'RecordPayment'; paymentId: string; amountCents: number; reference?: string | null }
+  | {
+      type: 'RecordPayment'
+      paymentId: string
+      amountCents: number
+      reference?: string | null
+      recordedBy?: string
+    }
+  | {
+      type: 'UpdateProfile'
+      email?: string | null
+      name?: string | null
+      phone?: string | null
+      address?: string | null
+    }
+  | {
+      /** `closedChargeCents`: the charge its RentalClosed recorded, if it was returned. */
+      type: 'VoidRental'
+      rentalId: string
+      bookId: string
+      closedChargeCents: number | null
+      voidedBy: string
+    }
+
+/** The most a payment taken at the desk may be: a typo guard (API.md, Payments). */
+export const MAX_PAYMENT_CENTS = 1_000_000
 
 export type AccountLimits = { maxOpenRentals: number; maxOwedCents: number }
 export type AccountContext = { now: Date; limits: AccountLimits }
@@ -71,6 +95,15 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     }
     case 'PaymentRecorded':
       return { ...state, paidCents: sum(state.paidCents, event.data.amountCents) }
+    case 'ProfileUpdated':
+      return state
+    case 'RentalVoided': {
+      const { rentalId, chargeCents } = event.data
+      const { [rentalId]: _voided, ...openRentals } = state.openRentals
+      return chargeCents === null
+        ? { ...state, openRentals }
+        : { ...state, chargedCents: sum(state.chargedCents, -chargeCents) }
+    }
     default:
       return assertNever(event)
   }
@@ -194,6 +227,12 @@ export function decideAccount(
           'The amount must be a whole number of cents above 0',
         )
       }
+      if (amountCents > MAX_PAYMENT_CENTS) {
+        throw new DomainError(
+          'INVALID_AMOUNT',
+          `The amount must be at most ${MAX_PAYMENT_CENTS} cents`,
+        )
+      }
       // A payment id applies once: the command handler enforces that with a unique key, since the
       // account keeps no unbounded list of payment ids.
       return [
@@ -205,6 +244,39 @@ export function decideAccount(
             amountCents,
             reference: command.reference ?? null,
             recordedAt: at,
+            ...(command.recordedBy !== undefined && { recordedBy: command.recordedBy }),
+          },
+        },
+      ]
+    }
+    case 'UpdateProfile': {
+      const account = requireAccount(state)
+      const { type: _type, ...fields } = command
+      const changes = Object.fromEntries(
+        Object.entries(fields).filter(([, v]) => v !== undefined),
+      ) as Omit<typeof command, 'type'>
+      if (Object.keys(changes).length === 0) return []
+      return [
+        { type: 'ProfileUpdated', data: { userId: account.userId, ...changes, updatedAt: at } },
+      ]
+    }
+    case 'VoidRental': {
+      const account = requireAccount(state)
+      const { rentalId, bookId, voidedBy } = command
+      const open = Object.hasOwn(account.openRentals, rentalId)
+      if (!open && command.closedChargeCents === null) {
+        throw new DomainError('RENTAL_NOT_FOUND', `No rental ${rentalId} to void`)
+      }
+      return [
+        {
+          type: 'RentalVoided',
+          data: {
+            rentalId,
+            userId: account.userId,
+            bookId,
+            chargeCents: open ? null : command.closedChargeCents,
+            voidedAt: at,
+            voidedBy,
           },
         },
       ]

@@ -4,6 +4,7 @@
 import { assertNever } from './assert-never.js'
 import { DomainError } from './errors.js'
 import type { BookEvent } from './events.js'
+import { normalizeIsbn } from './isbn.js'
 import type { BookType, Plan } from './pricing.js'
 import { isBookType } from './pricing.js'
 
@@ -16,6 +17,10 @@ export type BookState = {
   copies: number
   /** rentalId -> userId of every rental of this book not yet returned. */
   openRentals: Record<string, string>
+  /** Absent in snapshots written before these fields existed: read them through the helpers. */
+  isbn?: string | null
+  coverUrl?: string | null
+  retired?: boolean
 } | null
 
 export const initialBookState: BookState = null
@@ -29,6 +34,8 @@ export type BookCommand =
       description: string
       bookType: BookType
       copies: number
+      isbn?: string | null
+      coverUrl?: string | null
     }
   | {
       type: 'UpdateBook'
@@ -37,7 +44,12 @@ export type BookCommand =
       author?: string
       description?: string
       bookType?: BookType
+      isbn?: string | null
+      coverUrl?: string | null
     }
+  | { type: 'UploadCover'; bookId: string; sha256: string; contentType: string }
+  | { type: 'RetireBook'; bookId: string }
+  | { type: 'VoidRental'; rentalId: string; bookId: string }
   | { type: 'ChangeCopies'; bookId: string; copies: number }
   | { type: 'RentBook'; rentalId: string; bookId: string; userId: string; plan: Plan }
   | { type: 'ReturnBook'; rentalId: string; bookId: string }
@@ -52,6 +64,10 @@ export const openRentalCount = (state: Book): number => Object.keys(state.openRe
 export const availableCopies = (state: BookState): number =>
   state === null ? 0 : state.copies - openRentalCount(state)
 
+/** Where the service serves a cover uploaded to it; the hash makes the URL change with the image. */
+export const uploadedCoverUrl = (bookId: string, sha256: string): string =>
+  `/api/books/${bookId}/cover?v=${sha256.slice(0, 16)}`
+
 function corrupt(event: BookEvent, why: string): never {
   // Events are facts already committed; one that does not fit means a broken stream, not a user
   // error, so it is a plain Error rather than a DomainError.
@@ -62,20 +78,38 @@ export function evolveBook(state: BookState, event: BookEvent): BookState {
   if (event.type === 'BookAdded') {
     if (state !== null) corrupt(event, 'book already exists')
     const { bookId, title, author, description, bookType, copies } = event.data
-    return { bookId, title, author, description, bookType, copies, openRentals: {} }
+    const { isbn = null, coverUrl = null } = event.data
+    return {
+      bookId,
+      title,
+      author,
+      description,
+      bookType,
+      copies,
+      openRentals: {},
+      isbn,
+      coverUrl,
+      retired: false,
+    }
   }
   if (state === null) return corrupt(event, 'book does not exist')
   switch (event.type) {
     case 'BookUpdated': {
-      const { title, author, description, bookType } = event.data
+      const { title, author, description, bookType, isbn, coverUrl } = event.data
       return {
         ...state,
         ...(title !== undefined && { title }),
         ...(author !== undefined && { author }),
         ...(description !== undefined && { description }),
         ...(bookType !== undefined && { bookType }),
+        ...(isbn !== undefined && { isbn }),
+        ...(coverUrl !== undefined && { coverUrl }),
       }
     }
+    case 'BookCoverUploaded':
+      return { ...state, coverUrl: uploadedCoverUrl(state.bookId, event.data.sha256) }
+    case 'BookRetired':
+      return { ...state, retired: true }
     case 'BookCopiesChanged':
       return { ...state, copies: event.data.copies }
     case 'BookRented':
@@ -83,7 +117,8 @@ export function evolveBook(state: BookState, event: BookEvent): BookState {
         ...state,
         openRentals: { ...state.openRentals, [event.data.rentalId]: event.data.userId },
       }
-    case 'BookReturned': {
+    case 'BookReturned':
+    case 'BookRentalVoided': {
       const { [event.data.rentalId]: _returned, ...openRentals } = state.openRentals
       return { ...state, openRentals }
     }
@@ -103,10 +138,35 @@ function checkCopies(copies: number): void {
   }
 }
 
-function cleanText(value: string, field: 'title' | 'author'): string {
+function cleanText(value: string, field: 'title' | 'author' | 'description'): string {
   const trimmed = typeof value === 'string' ? value.trim() : ''
   if (trimmed === '') throw new DomainError('INVALID_BOOK', `The ${field} must not be empty`)
   return trimmed
+}
+
+function checkIsbn(isbn: string | null | undefined): string | null | undefined {
+  if (isbn === undefined || isbn === null) return isbn
+  const normalized = normalizeIsbn(isbn)
+  if (!normalized) throw new DomainError('INVALID_BOOK', `${isbn} is not a valid ISBN-10 or -13`)
+  return normalized
+}
+
+function checkCoverUrl(url: string | null | undefined): void {
+  if (url === undefined || url === null) return
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {}
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
+    throw new DomainError('INVALID_BOOK', 'The cover URL must be an http(s) URL')
+  }
+}
+
+/** A retired book is out of the catalogue: it keeps its history but changes no more. */
+function requireActive(state: BookState, bookId: string): Book {
+  const book = requireBook(state, bookId)
+  if (book.retired === true) throw new DomainError('BOOK_RETIRED', `Book ${bookId} is retired`)
+  return book
 }
 
 function checkBookType(bookType: unknown): asserts bookType is BookType {
@@ -124,23 +184,38 @@ export function decideBook(command: BookCommand, state: BookState, ctx: BookCont
       }
       const title = cleanText(command.title, 'title')
       const author = cleanText(command.author, 'author')
+      const description = cleanText(command.description, 'description')
       checkBookType(command.bookType)
       checkCopies(command.copies)
-      const { bookId, description, bookType, copies } = command
+      const isbn = checkIsbn(command.isbn)
+      checkCoverUrl(command.coverUrl)
+      const { bookId, bookType, copies, coverUrl } = command
       return [
         {
           type: 'BookAdded',
-          data: { bookId, title, author, description, bookType, copies, addedAt: at },
+          data: {
+            bookId,
+            title,
+            author,
+            description,
+            bookType,
+            copies,
+            addedAt: at,
+            ...(isbn && { isbn }),
+            ...(coverUrl && { coverUrl }),
+          },
         },
       ]
     }
     case 'UpdateBook': {
-      const book = requireBook(state, command.bookId)
+      const book = requireActive(state, command.bookId)
       const changes: {
         title?: string
         author?: string
         description?: string
         bookType?: BookType
+        isbn?: string | null
+        coverUrl?: string | null
       } = {}
       if (command.title !== undefined) {
         const title = cleanText(command.title, 'title')
@@ -150,8 +225,15 @@ export function decideBook(command: BookCommand, state: BookState, ctx: BookCont
         const author = cleanText(command.author, 'author')
         if (author !== book.author) changes.author = author
       }
-      if (command.description !== undefined && command.description !== book.description) {
-        changes.description = command.description
+      if (command.description !== undefined) {
+        const description = cleanText(command.description, 'description')
+        if (description !== book.description) changes.description = description
+      }
+      const isbn = checkIsbn(command.isbn)
+      if (isbn !== undefined && isbn !== (book.isbn ?? null)) changes.isbn = isbn
+      checkCoverUrl(command.coverUrl)
+      if (command.coverUrl !== undefined && command.coverUrl !== (book.coverUrl ?? null)) {
+        changes.coverUrl = command.coverUrl
       }
       if (command.bookType !== undefined) {
         checkBookType(command.bookType)
@@ -162,7 +244,7 @@ export function decideBook(command: BookCommand, state: BookState, ctx: BookCont
       return [{ type: 'BookUpdated', data: { bookId: book.bookId, ...changes, updatedAt: at } }]
     }
     case 'ChangeCopies': {
-      const book = requireBook(state, command.bookId)
+      const book = requireActive(state, command.bookId)
       checkCopies(command.copies)
       const rented = openRentalCount(book)
       if (command.copies < rented) {
@@ -180,7 +262,7 @@ export function decideBook(command: BookCommand, state: BookState, ctx: BookCont
       ]
     }
     case 'RentBook': {
-      const book = requireBook(state, command.bookId)
+      const book = requireActive(state, command.bookId)
       if (Object.hasOwn(book.openRentals, command.rentalId)) {
         throw new DomainError('CONFLICT', `Rental ${command.rentalId} is already open`)
       }
@@ -210,6 +292,41 @@ export function decideBook(command: BookCommand, state: BookState, ctx: BookCont
         {
           type: 'BookReturned',
           data: { rentalId: command.rentalId, bookId: book.bookId, userId, returnedAt: at },
+        },
+      ]
+    }
+    case 'UploadCover': {
+      const book = requireActive(state, command.bookId)
+      const { sha256, contentType } = command
+      if (book.coverUrl === uploadedCoverUrl(book.bookId, sha256)) return []
+      return [
+        {
+          type: 'BookCoverUploaded',
+          data: { bookId: book.bookId, sha256, contentType, uploadedAt: at },
+        },
+      ]
+    }
+    case 'RetireBook': {
+      const book = requireBook(state, command.bookId)
+      if (book.retired === true) return []
+      const out = openRentalCount(book)
+      if (out > 0) {
+        throw new DomainError(
+          'BOOK_RENTED_OUT',
+          `${out} copies are out on rental: retire it once they are back`,
+        )
+      }
+      return [{ type: 'BookRetired', data: { bookId: book.bookId, retiredAt: at } }]
+    }
+    case 'VoidRental': {
+      const book = requireBook(state, command.bookId)
+      const userId = book.openRentals[command.rentalId]
+      // A rental already returned has its copy back: voiding it changes nothing here.
+      if (userId === undefined || !Object.hasOwn(book.openRentals, command.rentalId)) return []
+      return [
+        {
+          type: 'BookRentalVoided',
+          data: { rentalId: command.rentalId, bookId: book.bookId, userId, voidedAt: at },
         },
       ]
     }

@@ -15,6 +15,10 @@ export type BookEvent =
         bookType: BookType
         copies: number
         addedAt: string
+        /** ISBN-10 or -13, digits (and a final X) only; absent in events written before ISBNs. */
+        isbn?: string | null
+        /** An http(s) URL given by staff. */
+        coverUrl?: string | null
       }
     }
   | {
@@ -25,9 +29,19 @@ export type BookEvent =
         author?: string
         description?: string
         bookType?: BookType
+        /** null clears it */
+        isbn?: string | null
+        /** null clears it; a URL given here replaces an uploaded cover */
+        coverUrl?: string | null
         updatedAt: string
       }
     }
+  | {
+      /** The image itself is in the book_covers table, content-addressed by this hash. */
+      type: 'BookCoverUploaded'
+      data: { bookId: string; sha256: string; contentType: string; uploadedAt: string }
+    }
+  | { type: 'BookRetired'; data: { bookId: string; retiredAt: string } }
   | { type: 'BookCopiesChanged'; data: { bookId: string; copies: number; changedAt: string } }
   | {
       type: 'BookRented'
@@ -37,12 +51,35 @@ export type BookEvent =
       type: 'BookReturned'
       data: { rentalId: string; bookId: string; userId: string; returnedAt: string }
     }
+  | {
+      /** A rental voided by staff while open: the copy is back on the shelf. */
+      type: 'BookRentalVoided'
+      data: { rentalId: string; bookId: string; userId: string; voidedAt: string }
+    }
 
 /** Stream `account-<userId>`: the user's rentals as a debtor, and their payments. */
 export type AccountEvent =
   | {
       type: 'UserRegistered'
-      data: { userId: string; username: string; email: string; role: Role; registeredAt: string }
+      data: {
+        userId: string
+        username: string
+        email: string | null
+        role: Role
+        registeredAt: string
+      }
+    }
+  | {
+      /** Fields given are set (null clears name, phone or address); others are unchanged. */
+      type: 'ProfileUpdated'
+      data: {
+        userId: string
+        email?: string | null
+        name?: string | null
+        phone?: string | null
+        address?: string | null
+        updatedAt: string
+      }
     }
   | {
       type: 'RentalOpened'
@@ -75,6 +112,23 @@ export type AccountEvent =
         amountCents: number
         reference: string | null
         recordedAt: string
+        /** The staff account that took the money (absent in events written before it was kept). */
+        recordedBy?: string
+      }
+    }
+  | {
+      /**
+       * A compensating event: staff voided the rental. Its charge no longer counts (the charge
+       * recorded when it was closed, null if it was open); nothing is erased from the log.
+       */
+      type: 'RentalVoided'
+      data: {
+        rentalId: string
+        userId: string
+        bookId: string
+        chargeCents: number | null
+        voidedAt: string
+        voidedBy: string
       }
     }
 

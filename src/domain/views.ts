@@ -11,6 +11,12 @@ export interface BookView {
   copies: number
   /** copies not out on rental */
   available: number
+  /** ISBN-10 or -13, digits only */
+  isbn: string | null
+  /** an http(s) URL given by staff, or the service's URL of an uploaded cover */
+  coverUrl: string | null
+  /** retired: out of listings, cannot be rented; its history stays */
+  retired: boolean
 }
 
 export interface RentalView {

@@ -46,6 +46,11 @@ export const BookSchema = Type.Object(
     type: BookTypeSchema,
     copies: Type.Integer({ minimum: 1 }),
     available: Type.Integer({ description: 'copies not out on rental' }),
+    isbn: Type.Union([Type.String(), Type.Null()], { description: 'ISBN-10 or -13, digits only' }),
+    coverUrl: Type.Union([Type.String(), Type.Null()], {
+      description: 'an http(s) URL given by staff, or the service’s URL of an uploaded cover',
+    }),
+    retired: Type.Boolean({ description: 'out of listings and cannot be rented; history stays' }),
   },
   { $id: 'Book' },
 )

@@ -93,7 +93,7 @@ export async function startTestApp(
       method: 'POST',
       url: '/api/books',
       headers: staff.auth,
-      payload: { author: 'A', description: '', type: 'regular', copies: 1, ...book },
+      payload: { author: 'A', description: 'A book.', type: 'regular', copies: 1, ...book },
     })
     if (res.statusCode !== 201)
       throw new Error(`adding ${book.title}: ${res.statusCode} ${res.body}`)

@@ -44,7 +44,7 @@ async function newBook(deps: CommandDeps): Promise<string> {
     {
       title: `Load test volume ${randomUUID()}`,
       author: 'Anon',
-      description: '',
+      description: 'A book.',
       type: types[Math.floor(Math.random() * 3)]!,
       copies: 10,
     },
@@ -90,7 +90,7 @@ export async function runWorkload(
         } else if (roll < 0.2) {
           await recordPayment(
             deps,
-            { userId: user, amountCents: 500 + (n % 1000), reference: null },
+            { userId: user, amountCents: 500 + (n % 1000), reference: null, recordedBy: user },
             {},
           )
         } else if (roll < 0.6 && mine.length > 0) {

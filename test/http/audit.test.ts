@@ -62,12 +62,16 @@ forEachApp(t, async (t, { app, user, database, service }) => {
   const plain = await post('/api/books', staff.auth, {
     title: 'Plain',
     author: 'B',
-    description: '',
+    description: 'Plain text',
     type: 'regular',
   })
   const rental = await post('/api/rentals', reader.auth, { bookId: tricky.id })
   await post(`/api/rentals/${rental.id}/return`, reader.auth)
-  const last = await post('/api/payments', reader.auth, { amountCents: 450, reference: 'till, 1' })
+  const last = await post('/api/payments', staff.auth, {
+    userId: reader.id,
+    amountCents: 450,
+    reference: 'till, 1',
+  })
   // Both read models at the last write: no projection batch is in flight (an open write
   // transaction holds back what the log reader may return, by design).
   for (const url of ['/api/books', '/api/me/balance']) {
@@ -217,7 +221,7 @@ forEachApp(t, async (t, { app, user, database, service }) => {
     await post('/api/books', staff.auth, {
       title: 'Later',
       author: 'C',
-      description: '',
+      description: 'Plain text',
       type: 'novel',
     })
     await settledLog(database.db) // the xid gate is cluster-wide: wait until the event is readable

@@ -103,7 +103,24 @@ forEachApp(
         tokenType: 'Bearer',
         expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
       })
-      const account = { id: adaId, username: 'ada', email: 'ada@example.com', role: 'user' }
+      const account = {
+        id: adaId,
+        username: 'ada',
+        email: 'ada@example.com',
+        role: 'user',
+        name: null,
+        phone: null,
+        address: null,
+      }
+      const claims = JSON.parse(
+        Buffer.from(pair.accessToken.split('.')[1], 'base64url').toString('utf8'),
+      )
+      t.match(
+        claims,
+        { sub: adaId, role: 'user', username: 'ada', user_id: adaId, email: 'ada@example.com' },
+        'the old service’s claims are in the token',
+      )
+      t.type(claims.exp, 'number', 'and it expires')
       for (const scheme of ['Bearer', 'JWT']) {
         const got = await me(`${scheme} ${pair.accessToken}`)
         t.equal(got.statusCode, 200, scheme)
@@ -190,7 +207,7 @@ forEachApp(
         method: 'POST',
         url: '/api/books',
         headers: { authorization: `Bearer ${promoted}` },
-        payload: { title: 'Forged', author: 'Mallory', description: '', type: 'regular' },
+        payload: { title: 'Forged', author: 'Mallory', description: 'A book.', type: 'regular' },
       })
       t.equal(book.statusCode, 401, 'the edited role reaches no staff route')
     })

@@ -8,7 +8,7 @@ type Caller = 'anonymous' | 'owner' | 'other' | 'staff'
 const CALLERS: Caller[] = ['anonymous', 'owner', 'other', 'staff']
 
 interface Row {
-  method: 'GET' | 'POST' | 'PATCH'
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   /** the route as the OpenAPI document names it */
   route: string
   /** the request for one caller (fresh resources where a call consumes them) */
@@ -83,6 +83,24 @@ forEachApp(t, async (t, { app, user, addBook }) => {
     },
     { method: 'GET', route: '/api/me', request: () => ({ url: '/api/me' }), expect: signedIn(200) },
     {
+      method: 'PATCH',
+      route: '/api/me',
+      request: () => ({ url: '/api/me', payload: { name: 'Somebody' } }),
+      expect: signedIn(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/users',
+      request: () => ({ url: '/api/users' }),
+      expect: staffOnly(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/payments',
+      request: () => ({ url: `/api/payments?userId=${owner.id}` }),
+      expect: ownerOrStaff(200),
+    },
+    {
       method: 'GET',
       route: '/api/books',
       request: () => ({ url: '/api/books' }),
@@ -99,7 +117,7 @@ forEachApp(t, async (t, { app, user, addBook }) => {
       route: '/api/books',
       request: () => ({
         url: '/api/books',
-        payload: { title: fresh(), author: 'B', description: '', type: 'novel' },
+        payload: { title: fresh(), author: 'B', description: 'A book.', type: 'novel' },
       }),
       expect: staffOnly(201),
     },
@@ -115,6 +133,7 @@ forEachApp(t, async (t, { app, user, addBook }) => {
       request: () => ({ url: '/api/rentals', payload: { bookId: book.id } }),
       expect: signedIn(201),
     },
+
     {
       method: 'POST',
       route: '/api/rentals/{id}/return',
@@ -137,7 +156,7 @@ forEachApp(t, async (t, { app, user, addBook }) => {
       method: 'POST',
       route: '/api/payments',
       request: () => ({ url: '/api/payments', payload: { amountCents: 100, userId: owner.id } }),
-      expect: ownerOrStaff(201),
+      expect: staffOnly(201),
     },
     {
       method: 'GET',

@@ -27,7 +27,7 @@ forEachApp(t, async (t, { app, user }) => {
       method: 'POST',
       url: '/api/books',
       headers: staff.auth,
-      payload: { title: 'Counted', author: 'A', description: '', type: 'novel' },
+      payload: { title: 'Counted', author: 'A', description: 'A book.', type: 'novel' },
     })
     t.equal(added.statusCode, 201)
     const res = await app.inject({ url: '/metrics' })

@@ -13,7 +13,7 @@ forEachApp(t, async (t, { app, user, clock }) => {
       method: 'POST',
       url: '/api/books',
       headers: staff.auth,
-      payload: { title, author: 'Rentals Test', description: '', type, copies },
+      payload: { title, author: 'Rentals Test', description: 'A book.', type, copies },
     })
     t.equal(res.statusCode, 201, `staff add ${title}`)
     return res.json() as { id: string; position: string }
@@ -67,7 +67,7 @@ forEachApp(t, async (t, { app, user, clock }) => {
     const missing = await rent(bob, UNKNOWN)
     t.equal(missing.statusCode, 404)
     t.equal(missing.json().code, 'BOOK_NOT_FOUND')
-    for (const payload of [{}, { bookId: 'nope' }, { bookId: emma.id, userId: alice.id }]) {
+    for (const payload of [{}, { bookId: 'nope' }, { bookId: emma.id, userId: 'nope' }]) {
       const bad = await post(bob, '/api/rentals', payload)
       t.equal(bad.json().code, 'VALIDATION_FAILED')
       t.equal(bad.statusCode, 400, JSON.stringify(payload))
@@ -208,7 +208,7 @@ forEachApp(t, async (t, { app, user, clock }) => {
     const refused = await rent(erin, fiction.id)
     t.equal(refused.statusCode, 409)
     t.equal(refused.json().code, 'BALANCE_LIMIT')
-    const paid = await post(erin, '/api/payments', { amountCents: 500 })
+    const paid = await post(staff, '/api/payments', { userId: erin.id, amountCents: 500 })
     t.equal(paid.statusCode, 201)
     t.equal((await rent(erin, fiction.id)).statusCode, 201, 'owing 4900 is under the limit')
   })

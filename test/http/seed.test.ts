@@ -130,7 +130,13 @@ forEachApp(t, async (t, { app, user, clock, config, database }) => {
       Array.from({ length: 101 }, (_, i) =>
         addBookCommand(
           commands,
-          { title: `Volume ${i}`, author: 'Someone', description: '', type: 'regular', copies: 1 },
+          {
+            title: `Volume ${i}`,
+            author: 'Someone',
+            description: 'A book.',
+            type: 'regular',
+            copies: 1,
+          },
           {},
         ),
       ),
@@ -185,7 +191,7 @@ forEachApp(t, async (t, { app, user, clock, config, database }) => {
     )
     const paid = await recordPayment(
       commands,
-      { userId: bob.id, amountCents: 150, reference: null },
+      { userId: bob.id, amountCents: 150, reference: null, recordedBy: staff.id },
       {},
     )
     const after = encodePosition(paid.position)
@@ -193,6 +199,7 @@ forEachApp(t, async (t, { app, user, clock, config, database }) => {
       url: `/api/v3/book_rentals/?minPosition=${after}`,
       headers: staff.auth,
     })
+    t.equal(relisted.statusCode, 200, relisted.body.slice(0, 300))
     t.equal(find(relisted, v1.json().ref).status, 1, 'returned')
     t.same(
       (await balance('v2', alice.id, alice.auth, after)).json(),

@@ -18,7 +18,7 @@ natsTest(t, 'commands flow through JetStream into the read models', async (t) =>
     payload: {
       title: 'Kindred',
       author: 'Octavia E. Butler',
-      description: '',
+      description: 'A book.',
       type: 'novel',
       copies: 2,
     },

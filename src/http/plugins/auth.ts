@@ -13,6 +13,9 @@ export interface AccessClaims {
   sub: string
   role: Role
   username: string
+  /** The old service's claims: the same id as `sub`, and the account's email. */
+  user_id?: string
+  email?: string
 }
 
 export interface AuthUser {

@@ -1,6 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { hashPassword, issueAccessToken, verifyLogin } from '../../auth/credentials.js'
+import {
+  hashPassword,
+  issueAccessToken,
+  type TokenHolder,
+  verifyLogin,
+} from '../../auth/credentials.js'
 import { issueRefreshToken, rotateRefreshToken } from '../../auth/refresh-tokens.js'
 import { type RegisterResult, refuseTaken, registerUser } from '../../commands/accounts.js'
 import { DomainError } from '../../domain/errors.js'
@@ -60,7 +65,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     ttlSeconds: REFRESH_TOKEN_TTL_SECONDS,
   })
 
-  const tokenPair = (user: AuthUser, refreshToken: string) => ({
+  const tokenPair = (user: TokenHolder, refreshToken: string) => ({
     accessToken: issueAccessToken(app, user),
     refreshToken,
     tokenType: 'Bearer' as const,
@@ -159,31 +164,6 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         )
       }
       return tokenPair(rotation.user, rotation.refreshToken)
-    },
-  )
-
-  app.get(
-    '/api/me',
-    {
-      config: { auth: 'user' },
-      schema: {
-        tags: ['accounts'],
-        summary: 'The signed-in account',
-        // Accepted as on every query; accounts are read from the command side, which a command's
-        // own transaction has already written, so there is nothing to wait for.
-        querystring: Type.Object({ ...MinPositionQuery }, { additionalProperties: false }),
-        response: { 200: UserSchema, ...problems(400, 401) },
-      },
-    },
-    async (request) => {
-      const row = await db
-        .selectFrom('users')
-        .select(['user_id', 'username', 'email', 'role'])
-        .where('user_id', '=', currentUser(request).id)
-        .executeTakeFirst()
-      // A well-signed token for an account this database does not hold.
-      if (!row) throw new DomainError('UNAUTHORIZED', 'The access token names no account')
-      return { id: row.user_id, username: row.username, email: row.email, role: row.role }
     },
   )
 }

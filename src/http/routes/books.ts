@@ -16,9 +16,22 @@ const readModel = 'book-availability'
 const BookInput = {
   title: Text(1, 300),
   author: Text(1, 300),
-  description: Text(0, 10_000),
+  description: Text(1, 10_000, 'not blank'),
   type: BookTypeSchema,
   copies: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  isbn: Type.Union([
+    Type.String({ maxLength: 20, description: 'ISBN-10 or -13, checksum verified' }),
+    Type.Null(),
+  ]),
+  coverUrl: Type.Union([
+    Type.String({
+      format: 'uri',
+      pattern: '^https?://',
+      maxLength: 2000,
+      description: 'an http(s) URL',
+    }),
+    Type.Null(),
+  ]),
 }
 
 const respond = (status: number) => (r: BookResult) => ({
@@ -93,7 +106,12 @@ export const bookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         summary: 'Add a book (staff)',
         headers: IdempotencyHeaders,
         body: Type.Object(
-          { ...BookInput, copies: Type.Optional({ ...BookInput.copies, default: 1 }) },
+          {
+            ...BookInput,
+            copies: Type.Optional({ ...BookInput.copies, default: 1 }),
+            isbn: Type.Optional(BookInput.isbn),
+            coverUrl: Type.Optional(BookInput.coverUrl),
+          },
           {
             additionalProperties: false,
             examples: [
@@ -134,6 +152,8 @@ export const bookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
             description: Type.Optional(BookInput.description),
             type: Type.Optional(BookInput.type),
             copies: Type.Optional(BookInput.copies),
+            isbn: Type.Optional(BookInput.isbn),
+            coverUrl: Type.Optional(BookInput.coverUrl),
           },
           { additionalProperties: false, minProperties: 1, examples: [{ copies: 5 }] },
         ),

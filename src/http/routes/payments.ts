@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { balanceOf } from '../../../projections/user-balances/queries.js'
+import { balanceOf, listPayments } from '../../../projections/user-balances/queries.js'
 import { type PaymentResult, recordPayment } from '../../commands/payments.js'
 import type { ReadRows } from '../../db/reads.js'
+import { MAX_PAYMENT_CENTS } from '../../domain/account.js'
 import { computeBalance } from '../../domain/balance.js'
 import { DomainError } from '../../domain/errors.js'
 import { encodePosition } from '../../eventstore/position.js'
+import { CursorQuery, decodeCursor, instantPart, page, uuidPart } from '../cursor.js'
 import type { AppDeps } from '../deps.js'
 import { sendIdempotent } from '../idempotency.js'
 import { assertSelfOrStaff, currentUser } from '../plugins/auth.js'
@@ -21,6 +23,10 @@ const PaymentSchema = Type.Object({
   amountCents: Cents('the amount paid'),
   reference: Type.Union([Type.String(), Type.Null()]),
   recordedAt: Instant,
+  recordedBy: Type.Union([Uuid, Type.Null()], {
+    description:
+      'the staff account that took the money (null for payments from before it was kept)',
+  }),
 })
 
 const BalanceSchema = Type.Object(
@@ -102,33 +108,84 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   app.post(
     '/api/payments',
     {
-      config: { auth: 'user' },
+      config: { auth: 'staff' },
       schema: {
         tags: ['payments'],
-        summary: 'Record a payment: a user for themselves, staff for anyone',
+        summary: 'Record money taken at the desk (staff)',
+        description:
+          'A user cannot record a payment (403): only staff, who took the money, and who are kept ' +
+          'as `recordedBy`. 404 when no such user.',
         headers: IdempotencyHeaders,
         body: Type.Object(
           {
             amountCents: Type.Integer({
               minimum: 1,
-              maximum: 100_000_000,
+              maximum: MAX_PAYMENT_CENTS,
               description: 'the amount paid, in cents',
             }),
-            userId: Type.Optional({ ...Uuid, description: 'who pays; default yourself' }),
+            userId: { ...Uuid, description: 'who paid' },
             reference: Type.Optional(Text(0, 200, 'e.g. a receipt number')),
           },
-          { additionalProperties: false, examples: [{ amountCents: 450, reference: 'till 3' }] },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                userId: '0b5e8f5a-3c1e-4f4e-9f7a-2d6c1b9e8a01',
+                amountCents: 450,
+                reference: 'till 3',
+              },
+            ],
+          },
         ),
         response: { 201: withPosition(PaymentSchema), ...problems(400, 401, 403, 404, 422) },
       },
     },
     async (request, reply) => {
-      const { amountCents, reference = null } = request.body
-      const userId = request.body.userId ?? currentUser(request).id
-      assertSelfOrStaff(request, userId)
+      const { amountCents, reference = null, userId } = request.body
+      const recordedBy = currentUser(request).id
       return sendIdempotent(db, request, reply, respond, (options) =>
-        recordPayment(deps.commands, { userId, amountCents, reference }, meta(request), options),
+        recordPayment(
+          deps.commands,
+          { userId, amountCents, reference, recordedBy },
+          meta(request),
+          options,
+        ),
       )
+    },
+  )
+
+  app.get(
+    '/api/payments',
+    {
+      config: { auth: 'user', readModel },
+      schema: {
+        tags: ['payments'],
+        summary: 'Payments, newest first: your own, or (staff) anyone’s',
+        querystring: Type.Object(
+          {
+            userId: Type.Optional({ ...Uuid, description: 'only this user’s (staff: anyone)' }),
+            ...CursorQuery,
+            ...MinPositionQuery,
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(PaymentSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problems(400, 401, 403, 503),
+        },
+      },
+    },
+    async (request) => {
+      const me = currentUser(request)
+      const { limit = 20 } = request.query
+      const userId = request.query.userId ?? (me.role === 'staff' ? undefined : me.id)
+      if (userId !== undefined) assertSelfOrStaff(request, userId)
+      const after = decodeCursor(request.query.cursor, [instantPart, uuidPart])
+      const rows = await listPayments(db, { userId, after, limit })
+      return page(rows, limit, (p) => [p.recordedAt, p.id])
     },
   )
 

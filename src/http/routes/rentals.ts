@@ -28,27 +28,32 @@ export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       config: { auth: 'user' },
       schema: {
         tags: ['rentals'],
-        summary: 'Rent a copy of a book, for yourself, under the current price plan',
+        summary:
+          'Rent a copy of a book under the current price plan: for yourself, or (staff) for anyone',
+        description:
+          'A user rents for themselves (a `userId` of another user is 403); staff checking a book ' +
+          'out at the desk give the `userId` of the renter (404 when no such user).',
         headers: IdempotencyHeaders,
         body: Type.Object(
-          { bookId: Uuid },
+          {
+            bookId: Uuid,
+            userId: Type.Optional({ ...Uuid, description: 'the renter; default yourself' }),
+          },
           {
             additionalProperties: false,
             examples: [{ bookId: '0b5e8f5a-3c1e-4f4e-9f7a-2d6c1b9e8a01' }],
           },
         ),
-        response: { 201: withPosition(RentalSchema), ...problems(400, 401, 404, 409, 422) },
+        response: { 201: withPosition(RentalSchema), ...problems(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) =>
-      sendIdempotent(db, request, reply, respond(201), (options) =>
-        rentBook(
-          deps.commands,
-          { bookId: request.body.bookId, userId: currentUser(request).id },
-          meta(request),
-          options,
-        ),
-      ),
+    async (request, reply) => {
+      const userId = request.body.userId ?? currentUser(request).id
+      assertSelfOrStaff(request, userId)
+      return sendIdempotent(db, request, reply, respond(201), (options) =>
+        rentBook(deps.commands, { bookId: request.body.bookId, userId }, meta(request), options),
+      )
+    },
   )
 
   app.post(

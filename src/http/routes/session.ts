@@ -7,7 +7,7 @@ import cookie from '@fastify/cookie'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { issueAccessToken, verifyLogin } from '../../auth/credentials.js'
+import { issueAccessToken, type TokenHolder, verifyLogin } from '../../auth/credentials.js'
 import {
   issueRefreshToken,
   revokeRefreshToken,
@@ -55,7 +55,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     })
   const clearCookie = (reply: FastifyReply) =>
     reply.clearCookie(SESSION_COOKIE, { path: COOKIE_PATH })
-  const session = (user: AuthUser) => ({
+  const session = (user: TokenHolder) => ({
     accessToken: issueAccessToken(app, user),
     tokenType: 'Bearer' as const,
     expiresIn: ACCESS_TOKEN_TTL_SECONDS,
