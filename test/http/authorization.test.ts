@@ -7,14 +7,16 @@ import { forEachApp, type TestUser } from '../helpers/app.js'
 type Caller = 'anonymous' | 'owner' | 'other' | 'staff'
 const CALLERS: Caller[] = ['anonymous', 'owner', 'other', 'staff']
 
+type Req = { url: string; payload?: object; type?: string }
+// The smallest PNG: its signature and an IHDR, which is all the upload checks.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex')
+
 interface Row {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   /** the route as the OpenAPI document names it */
   route: string
   /** the request for one caller (fresh resources where a call consumes them) */
-  request: (
-    caller: Caller,
-  ) => Promise<{ url: string; payload?: object }> | { url: string; payload?: object }
+  request: (caller: Caller) => Promise<Req> | Req
   expect: Record<Caller, number>
 }
 
@@ -87,6 +89,24 @@ forEachApp(t, async (t, { app, user, addBook }) => {
       route: '/api/me',
       request: () => ({ url: '/api/me', payload: { name: 'Somebody' } }),
       expect: signedIn(200),
+    },
+    {
+      method: 'PUT',
+      route: '/api/books/{id}/cover',
+      request: () => ({ url: `/api/books/${book.id}/cover`, payload: PNG, type: 'image/png' }),
+      expect: staffOnly(200),
+    },
+    {
+      method: 'GET',
+      route: '/api/books/{id}/cover',
+      request: () => ({ url: `/api/books/${book.id}/cover` }),
+      expect: all(200),
+    },
+    {
+      method: 'DELETE',
+      route: '/api/books/{id}',
+      request: async () => ({ url: `/api/books/${(await addBook(staff, { title: fresh() })).id}` }),
+      expect: staffOnly(200),
     },
     {
       method: 'GET',
@@ -254,12 +274,12 @@ forEachApp(t, async (t, { app, user, addBook }) => {
   for (const row of rows) {
     await t.test(`${row.method} ${row.route}`, async (t) => {
       for (const caller of CALLERS) {
-        const { url, payload } = await row.request(caller)
-        const headers = who[caller]?.auth
+        const { url, payload, type } = await row.request(caller)
+        const headers = { ...who[caller]?.auth, ...(type && { 'content-type': type }) }
         const res = await app.inject({
           method: row.method,
           url,
-          ...(headers && { headers }),
+          headers,
           ...(payload && { payload }),
         })
         t.equal(
