@@ -131,6 +131,7 @@ interface FoldedBalances {
   accounts: Posting[]
   opened: NewRental[]
   closed: ClosedRental[]
+  voided: { rental_id: string }[]
   payments: NewPayment[]
   postings: Posting[]
 }

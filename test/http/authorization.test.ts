@@ -99,7 +99,16 @@ forEachApp(t, async (t, { app, user, addBook }) => {
     {
       method: 'GET',
       route: '/api/books/{id}/cover',
-      request: () => ({ url: `/api/books/${book.id}/cover` }),
+      // Uploaded by staff first; the anonymous reader waits for it through minPosition.
+      request: async () => {
+        const put = await app.inject({
+          method: 'PUT',
+          url: `/api/books/${book.id}/cover`,
+          headers: { ...staff.auth, 'content-type': 'image/png' },
+          payload: PNG,
+        })
+        return { url: `/api/books/${book.id}/cover?minPosition=${put.json().position}` }
+      },
       expect: all(200),
     },
     {

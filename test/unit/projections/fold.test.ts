@@ -39,6 +39,10 @@ t.test('books: a book added in the batch is inserted in its final state', async 
       copies: 5,
       copies_out: 1,
       added_at: '2026-01-01T00:00:00.000Z',
+      isbn: null,
+      cover_url: null,
+      cover_sha256: null,
+      retired: false,
     },
   ])
 })
@@ -60,6 +64,12 @@ t.test('books: changes to an older book merge, the last value of each field wins
       description: 'd',
       book_type: null,
       copies: null,
+      isbn: null,
+      cover_url: null,
+      cover_sha256: null,
+      retired: null,
+      set_isbn: false,
+      set_cover: false,
       out_delta: 1,
     },
   ])
