@@ -60,4 +60,3 @@ export function page<T>(rows: T[], limit: number, keyOf: (row: T) => string[]) {
   const last = items[items.length - 1]
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null }
 }
-

@@ -12,8 +12,6 @@ import { DomainError } from '../../domain/errors.js'
 import { encodePosition } from '../../eventstore/position.js'
 import type { AppDeps } from '../deps.js'
 import { sendIdempotent } from '../idempotency.js'
-import { type AuthUser, currentUser } from '../plugins/auth.js'
-import { MinPositionQuery } from '../plugins/consistency.js'
 import { problems, Text, UserSchema, withPosition } from '../schemas.js'
 import { IdempotencyHeaders, meta } from './command-meta.js'
 

@@ -15,7 +15,6 @@ import {
 } from '../../auth/refresh-tokens.js'
 import { DomainError } from '../../domain/errors.js'
 import type { AppDeps } from '../deps.js'
-import type { AuthUser } from '../plugins/auth.js'
 import { problems, Text } from '../schemas.js'
 
 export const SESSION_COOKIE = 'ledger_session'
