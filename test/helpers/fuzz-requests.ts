@@ -63,6 +63,9 @@ export function operationsOf(doc: {
   const ops: Operation[] = []
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
+      // A stream (Server-Sent Events) never ends, so inject cannot wait for it: live.test.ts reads it.
+      const ok = (op.responses as Record<string, { content?: Record<string, unknown> }>)?.['200']
+      if (ok?.content?.['text/event-stream']) continue
       const parameters = (op.parameters ?? []) as Parameter[]
       const content = (op.requestBody as { content?: Record<string, { schema: Schema }> })?.content
       ops.push({

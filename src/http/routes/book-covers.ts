@@ -67,7 +67,14 @@ export const bookCoverRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
-      const bytes = request.body as Buffer
+      const bytes = request.body
+      // No body at all skips the parsers: there is no image and no image type.
+      if (!Buffer.isBuffer(bytes)) {
+        throw new DomainError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Send the image as ${COVER_TYPES.join(', ')}`,
+        )
+      }
       const claimed = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
       const sniffed = sniffImage(bytes)
       if (sniffed === undefined || sniffed !== claimed) {
