@@ -35,7 +35,7 @@ export async function apiCluster(t: Test, count: number, env: Record<string, str
   await prepareDatabase(config, database)
   const deps = commandDeps(config, database)
   const signer = Fastify()
-  await signer.register(jwt, { secret: base.JWT_SECRET })
+  await signer.register(jwt, { secret: base.JWT_SECRET, sign: { expiresIn: '2h' } })
   t.teardown(() => signer.close())
 
   /** API process `i` (the first one also feeds the read models). */

@@ -30,7 +30,7 @@ t.test('two API processes on one database', async (t) => {
     const r = await call(`${reader!.url}/api/books`, staff, 'POST', {
       title,
       author: 'Contention Test',
-      description: '',
+      description: 'A book under test',
       type: 'novel',
       copies,
     })

@@ -18,7 +18,7 @@ t.test('killed mid-flush: answered means written, and nothing is half written', 
   const book = await call(`${cluster.apis[0]!.url}/api/books`, staff, 'POST', {
     title: 'Killed Mid-Flush',
     author: 'Kill Test',
-    description: '',
+    description: 'A book under test',
     type: 'regular',
     copies: 1000,
   })
