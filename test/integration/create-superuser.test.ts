@@ -64,7 +64,8 @@ async function signsInAsStaff(t: Test, database: Database) {
 
 t.test('on PostgreSQL', async (t) => {
   const url = await createPostgresDatabase(t)
-  const database = openPostgres(url, 4)
+  // As many connections as openTestDatabase gives: the service keeps several (locks, LISTEN) for itself.
+  const database = openPostgres(url, 20)
   t.teardown(() => database.close())
   await migrateToLatest(database.db)
   const env = { DATABASE_URL: url }

@@ -44,7 +44,11 @@ forEachApp(t, async (t, { app, user, database, service, clock, addBook: addBookA
   await call('POST', '/api/rentals', bob, { bookId: b2.id })
   clock.advance(3 * DAY)
   await call('POST', `/api/rentals/${r1.id}/return`, alice)
-  await call('POST', '/api/payments', staff, { amountCents: 300, reference: 'cash', userId: alice.id })
+  await call('POST', '/api/payments', staff, {
+    amountCents: 300,
+    reference: 'cash',
+    userId: alice.id,
+  })
   await call('POST', '/api/payments', staff, { amountCents: 100, userId: bob.id })
   const last = await call('POST', '/api/rentals', bob, { bookId: b3.id })
   await settle(last.position)
