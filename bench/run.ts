@@ -2,7 +2,7 @@
 // physical limit, measured in one run on a fresh database and NATS prefix, removed at the end.
 // Progress goes to stderr; the table to stdout; everything to bench/results/<timestamp>.json.
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { jetstreamManager } from '@nats-io/jetstream'
@@ -28,8 +28,8 @@ import { seedPopulation, seedStreamLength } from './population.js'
 import {
   BIN,
   type Child,
+  compileService,
   finish,
-  ROOT,
   type Server,
   spawnChild,
   startBaseline,
@@ -202,6 +202,9 @@ try {
   log(
     `fresh database ${fresh.database}, NATS prefix ${fresh.prefix}; ${opts.quick ? 'quick' : 'full'} run`,
   )
+  await step('compile the service (tsc -p tsconfig.build.json, as the image is built)', async () =>
+    compileService(),
+  )
   await step('migrate', () =>
     finish(
       spawnChild('rental-ledger migrate', process.execPath, [BIN, 'migrate'], serviceEnv),
@@ -272,7 +275,7 @@ try {
   machine.loadAverage.end = loadavg()[0]!
   bench.notes.push(
     `Load from autocannon ${packageVersions().autocannon} in a separate process on the same machine: client and server share its ${machine.cpus} cores, with PostgreSQL and NATS.`,
-    `The service runs as deployed: \`rental-ledger serve\` with WORKERS=off, and \`relay\` and \`project\` as processes of their own (W1 also with two API processes, and with the all-in-one \`serve\`, workers in the API process); DB_POOL_MAX 10, LOG_LEVEL warn; ${existsSync(join(ROOT, 'dist/src/cli/main.js')) ? 'compiled (dist/)' : 'from the TypeScript sources through tsx'}, started as a child process; W6 runs it with WORKERS=off.`,
+    `The service runs as deployed: \`rental-ledger serve\` with WORKERS=off, and \`relay\` and \`project\` as processes of their own (W1 also with two API processes, and with the all-in-one \`serve\`, workers in the API process); DB_POOL_MAX 10, LOG_LEVEL warn; compiled by tsc as the image is (bench/.build), started as a child process; W6 runs it with WORKERS=off.`,
     'The baselines are bare Fastify routes through a pg Pool of 10 (bench/baseline-server.ts), in a process of their own: one row read by primary key; (d) one durable INSERT of an event-sized row per request; (e) the same INSERTs grouped by the app (a flush takes what queued meanwhile, one multi-row INSERT and one commit, at most two in flight).',
     'W3 measures from the command transaction’s recorded_at (now(), its start) to the receipt of the user-balances commit notification covering it.',
     'W5 uses psql for COPY (pg-copy-streams is not installed); both sides write a file and are timed from spawn to exit.',

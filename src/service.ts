@@ -13,14 +13,12 @@ import type { CommandDeps } from './commands/execute.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import { listen } from './db/listen.js'
-import { migrateToLatest } from './db/migrate.js'
-import { assertXidHorizon } from './eventstore/reader.js'
+import { prepareDatabase } from './db/prepare.js'
 import { buildApp } from './http/app.js'
 import type { AppDeps } from './http/deps.js'
 import { PROGRESS_CHANNEL, readCheckpoint } from './projector/apply-batch.js'
 import { InProcessFeeder } from './projector/in-process.js'
 import { ProjectionProgress } from './projector/progress.js'
-import { ensureProjectionSchemas } from './projector/schema.js'
 
 export function commandDeps(
   config: Config,
@@ -46,12 +44,8 @@ export function resolveJwtSecret(config: Config): string {
   return secret
 }
 
-/** Checks every process makes before it touches the log; applies migrations in embedded mode. */
-export async function prepareDatabase(config: Config, database: Database): Promise<void> {
-  if (database.kind === 'pglite' || !config.DATABASE_URL) await migrateToLatest(database.db)
-  await ensureProjectionSchemas(database.db, PROJECTIONS)
-  await assertXidHorizon(database.db)
-}
+/** Every command's checks before it touches the log (src/db/prepare.ts). */
+export { prepareDatabase }
 
 /** The audit chain's writer as configured (`serve` with workers, and `project`); not started. */
 export function startChainWriter(

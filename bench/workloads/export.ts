@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { extendChain } from '../../src/audit/chain-writer.js'
 import type { Bench } from '../context.js'
 import { BIN, type Child, finish, spawnChild } from '../processes.js'
 import { row, spread } from '../report.js'
-import { extendChain } from '../../src/audit/chain-writer.js'
 import { logSize } from './replay.js'
 
 /** The highest VmHWM seen while the child runs, in MiB (sampled every 20 ms; the mark only rises). */

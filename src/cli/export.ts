@@ -15,10 +15,10 @@ import {
 import { loadSigningKey } from '../audit/signing.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
+import { prepareDatabase } from '../db/prepare.js'
 import { DomainError } from '../domain/errors.js'
 import { countLogAfter } from '../eventstore/reader.js'
 import { progressBar } from '../projector/progress-bar.js'
-import { prepareDatabase } from '../service.js'
 
 const PREFIX = 'rental-ledger export:'
 const FORMATS: readonly string[] = ['ndjson', 'csv'] satisfies ExportFormat[]
