@@ -65,6 +65,13 @@ export const projectionBatches = new Counter({
   registers: [registry],
 })
 
+export const rejectedMessages = new Counter({
+  name: 'rental_ledger_projection_rejected_messages_total',
+  help: 'messages a projection worker set aside unapplied (terminated), by reason',
+  labelNames: ['projection', 'reason'] as const,
+  registers: [registry],
+})
+
 /** Gauges whose value is read from the database at scrape time (see http/routes/metrics.ts). */
 export const relayLagEvents = new Gauge({
   name: 'rental_ledger_relay_lag_events',

@@ -78,6 +78,8 @@ export interface ServiceOptions {
    * 'nats' runs the relay and the projection workers over JetStream, 'off' leaves it to others.
    */
   workers: 'in-process' | 'nats' | 'off'
+  /** Where the workers, the relay and the chain writer log; by default pino at LOG_LEVEL. */
+  log?: pino.Logger
 }
 
 /** What `serve` runs beside the API, from WORKERS and NATS_URL. */
@@ -98,7 +100,7 @@ export async function startService(
   // Whoever applies a batch announces it; an API without feeders of its own learns progress so.
   const unlisten = await listen(database, PROGRESS_CHANNEL, (p) => progress.onNotification(p))
   for (const p of PROJECTIONS) progress.advance(p.name, await readCheckpoint(database.db, p.schema))
-  const log = pino({ level: config.LOG_LEVEL })
+  const log = options.log ?? pino({ level: config.LOG_LEVEL })
   const feeder =
     options.workers === 'in-process'
       ? new InProcessFeeder(database, PROJECTIONS, progress, { log })

@@ -26,10 +26,12 @@ export function leadership(database: Database, name: string): Leadership {
     async acquire(isStopped, retryMs) {
       while (!isStopped()) {
         try {
-          client ??= await pool.connect()
-          client.on('error', () => {
-            held = false
-          })
+          if (!client) {
+            client = await pool.connect()
+            client.on('error', () => {
+              held = false
+            })
+          }
           const { rows } = await client.query<{ ok: boolean }>(
             'SELECT pg_try_advisory_lock(hashtext($1)) AS ok',
             [`leader:${name}`],

@@ -1,6 +1,10 @@
 // An event as it travels on JetStream: the stored event with its log position, as JSON, and the
 // position of the event before it in the log. That link lets a worker see that a batch is exactly
-// the log's next events without reading the log (in-order.ts).
+// the log's next events without reading the log (in-order.ts). Anyone able to publish on the
+// subjects can put anything on the stream, so decoding checks every field and throws
+// MalformedMessageError on what is not a message of ours: the worker sets such a message aside.
+import { type Static, Type } from 'typebox'
+import Value from 'typebox/value'
 import { decodePosition, encodePosition, type Position } from '../eventstore/position.js'
 import type { StoredEvent } from '../eventstore/reader.js'
 import type { LinkedEvent } from '../projector/order.js'
@@ -8,20 +12,27 @@ import type { LinkedEvent } from '../projector/order.js'
 /** A delivered event; `previous` is absent in messages of relays older than the link. */
 export type DeliveredEvent = LinkedEvent
 
-interface Wire {
-  position: string
-  previous: string
-  eventId: string
-  streamId: string
-  streamVersion: number
-  type: string
-  data: unknown
-  metadata: Record<string, unknown>
-  recordedAt: string
+const Token = Type.String({ pattern: '^[0-9a-f]{32}$' })
+const Wire = Type.Object({
+  position: Token,
+  previous: Type.Optional(Token),
+  eventId: Type.String({ minLength: 1 }),
+  streamId: Type.String({ pattern: '^[^-]+-' }),
+  streamVersion: Type.Integer({ minimum: 1 }),
+  type: Type.String({ minLength: 1 }),
+  data: Type.Unknown(),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  recordedAt: Type.String({ format: 'date-time' }),
+})
+type Wire = Static<typeof Wire>
+
+/** Bytes on the stream that are not an event message. */
+export class MalformedMessageError extends Error {
+  override name = 'MalformedMessageError'
 }
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
 
 export function encodeEvent(e: StoredEvent, previous: Position): Uint8Array {
   const wire: Wire = {
@@ -39,11 +50,29 @@ export function encodeEvent(e: StoredEvent, previous: Position): Uint8Array {
 }
 
 export function decodeEvent(bytes: Uint8Array): DeliveredEvent {
-  const w = JSON.parse(decoder.decode(bytes)) as Partial<Wire> & Omit<Wire, 'previous'>
+  let w: unknown
+  try {
+    w = JSON.parse(decoder.decode(bytes))
+  } catch (err) {
+    throw new MalformedMessageError(`not JSON: ${(err as Error).message}`)
+  }
+  if (!Value.Check(Wire, w)) {
+    const first = Value.Errors(Wire, w)[0]
+    throw new MalformedMessageError(
+      `not an event message: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`,
+    )
+  }
+  let position: Position
+  try {
+    position = decodePosition(w.position)
+    if (w.previous !== undefined) decodePosition(w.previous)
+  } catch (err) {
+    throw new MalformedMessageError((err as Error).message)
+  }
   return {
-    position: decodePosition(w.position),
+    position,
     token: w.position,
-    ...(typeof w.previous === 'string' && { previous: w.previous }),
+    ...(w.previous !== undefined && { previous: w.previous }),
     eventId: w.eventId,
     streamId: w.streamId,
     streamVersion: w.streamVersion,

@@ -2,18 +2,22 @@
 // Each event carries Nats-Msg-Id = its event id (JetStream drops a duplicate) and the stream's
 // expected last sequence (a stale second relay cannot reorder or double-publish); the cursor in
 // PostgreSQL moves only after JetStream acknowledged. See DESIGN.md, "Relay and NATS".
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream'
-import { sql } from 'kysely'
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  jetstream,
+  type PubAck,
+} from '@nats-io/jetstream'
 import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
 import { listen, type Unlisten } from '../db/listen.js'
 import { EVENTS_CHANNEL } from '../eventstore/announce.js'
-import type { Position } from '../eventstore/position.js'
 import { START } from '../eventstore/position.js'
 import { readLog, type StoredEvent } from '../eventstore/reader.js'
 import { relayPublished } from '../metrics.js'
 import { leadership } from './leader.js'
-import { decodeEvent, encodeEvent } from './message.js'
+import { encodeEvent } from './message.js'
 import {
   type BusNames,
   ensureStream,
@@ -21,6 +25,7 @@ import {
   type NatsConnection,
   type StreamSettings,
 } from './nats.js'
+import { loadRelayCursor, type RelayCursor, saveRelayCursor } from './relay-cursor.js'
 
 export interface RelayOptions {
   batchSize?: number
@@ -29,10 +34,7 @@ export interface RelayOptions {
   settings: StreamSettings
 }
 
-interface Cursor {
-  position: Position
-  sequence: number
-}
+type Cursor = Pick<RelayCursor, 'position' | 'sequence'>
 
 export class Relay {
   private stopped = false
@@ -82,7 +84,7 @@ export class Relay {
       this.isLeader = true
       this.options.log.info({ stream: this.names.stream }, 'relay leads')
       try {
-        let cursor = await this.reconcile()
+        let cursor = await this.resync()
         while (!this.stopped && this.leader.held) {
           const events = await readLog(this.database.db, {
             after: cursor.position,
@@ -95,9 +97,8 @@ export class Relay {
           cursor = await this.publish(events, cursor)
         }
       } catch (err) {
-        // NATS or PostgreSQL went away, or another relay published meanwhile: start again from
-        // what the stream says it holds.
-        this.options.log.warn({ err }, 'relay interrupted; reconciling with the stream')
+        // NATS or PostgreSQL went away: start again from the saved cursor.
+        this.options.log.warn({ err }, 'relay interrupted; resuming from its cursor')
         await new Promise((r) => setTimeout(r, 500))
       }
       if (!this.leader.held) this.isLeader = false
@@ -120,47 +121,57 @@ export class Relay {
     this.pending = false
   }
 
-  /** Publishes a batch, pipelined, each with the sequence it must land at; then moves the cursor. */
+  /**
+   * Publishes a batch, pipelined, each with the sequence it must land at; then moves the cursor
+   * past the events the stream acknowledged, in order. A publish refused because the stream holds
+   * something else at that sequence (another relay's message, or anybody's junk) sends the relay
+   * back to its saved cursor: what it publishes again that the stream already holds is dropped as
+   * a duplicate (Nats-Msg-Id), and projections skip what their checkpoints hold.
+   */
   private async publish(events: StoredEvent[], cursor: Cursor): Promise<Cursor> {
     const js = this.js!
-    const acks = await Promise.all(
-      events.map((e, i) =>
-        js.publish(
-          this.names.subject(e),
-          encodeEvent(e, i === 0 ? cursor.position : events[i - 1]!.position),
-          {
-            msgID: e.eventId,
-            expect: { streamName: this.names.stream, lastSequence: cursor.sequence + i },
-          },
-        ),
-      ),
+    const results = await Promise.allSettled(
+      events.map((e, i) => {
+        const payload = encodeEvent(e, i === 0 ? cursor.position : events[i - 1]!.position)
+        return js.publish(this.names.subject(e), payload, {
+          msgID: e.eventId,
+          expect: { streamName: this.names.stream, lastSequence: cursor.sequence + i },
+        })
+      }),
     )
-    const last = acks[acks.length - 1]!
-    if (acks.some((a) => a.duplicate)) {
-      // Already in the stream (a previous leader published it): the stream is the truth.
-      return this.reconcile()
+    const acked: PubAck[] = []
+    for (const r of results) {
+      if (r.status === 'rejected') break
+      acked.push(r.value)
     }
-    const next = { position: events[events.length - 1]!.position, sequence: last.seq }
-    await this.saveCursor(next)
-    this.published += events.length
-    relayPublished.inc(events.length)
-    return next
+    if (acked.length > 0) {
+      await this.saveCursor({
+        position: events[acked.length - 1]!.position,
+        sequence: Math.max(...acked.map((a) => a.seq)),
+      })
+      const fresh = acked.filter((a) => !a.duplicate).length
+      this.published += fresh
+      relayPublished.inc(fresh)
+    }
+    const failed = results[acked.length]
+    if (failed?.status === 'rejected' && !isWrongSequence(failed.reason)) throw failed.reason
+    if (failed || acked.some((a) => a.duplicate)) return this.resync()
+    return { position: events[events.length - 1]!.position, sequence: acked[acked.length - 1]!.seq }
   }
 
-  /** The cursor, corrected by what the stream actually holds (a crash between ack and save). */
-  private async reconcile(): Promise<Cursor> {
+  /**
+   * Where to publish from: the cursor saved in PostgreSQL, and the stream's last sequence to expect
+   * (so that a stale second relay cannot interleave). Never a message read back from the stream:
+   * anyone who may publish on its subjects can have put anything there. After a crash between an
+   * ack and the save, the saved cursor is one batch behind: that batch goes out again, and the
+   * stream drops it as duplicates.
+   */
+  private async resync(): Promise<Cursor> {
     const jsm = await manager(this.nc)
     const info = await jsm.streams.info(this.names.stream)
     const lastSeq = info.state.last_seq
     const saved = await this.loadCursor()
-    if (lastSeq === saved.sequence) return saved
-    if (lastSeq > saved.sequence) {
-      const msg = await jsm.streams.getMessage(this.names.stream, { seq: lastSeq })
-      if (!msg) throw new Error(`stream ${this.names.stream} lost message ${lastSeq}`)
-      const cursor = { position: decodeEvent(msg.data).position, sequence: lastSeq }
-      await this.saveCursor(cursor)
-      return cursor
-    }
+    if (lastSeq >= saved.sequence) return { position: saved.position, sequence: lastSeq }
     // The stream holds less than we published: it was recreated. Publish the whole log again;
     // projections skip what their checkpoints already hold.
     this.options.log.warn(
@@ -172,30 +183,16 @@ export class Relay {
     return cursor
   }
 
-  private async loadCursor(): Promise<Cursor> {
-    const row = await this.database.db
-      .selectFrom('relay_cursors')
-      .select([sql<string>`transaction_id::text`.as('tx'), 'global_position', 'stream_sequence'])
-      .where('stream', '=', this.names.stream)
-      .executeTakeFirst()
-    return row
-      ? {
-          position: { transactionId: BigInt(row.tx), globalPosition: row.global_position },
-          sequence: row.stream_sequence,
-        }
-      : { position: START, sequence: 0 }
+  private loadCursor(): Promise<Cursor> {
+    return loadRelayCursor(this.database.db, this.names.stream)
   }
 
-  private async saveCursor(c: Cursor): Promise<void> {
-    const values = {
-      transaction_id: c.position.transactionId.toString(),
-      global_position: c.position.globalPosition,
-      stream_sequence: c.sequence,
-    }
-    await this.database.db
-      .insertInto('relay_cursors')
-      .values({ stream: this.names.stream, ...values })
-      .onConflict((oc) => oc.column('stream').doUpdateSet({ ...values, updated_at: sql`now()` }))
-      .execute()
+  private saveCursor(c: Cursor): Promise<void> {
+    return saveRelayCursor(this.database.db, this.names.stream, c)
   }
+}
+
+/** JetStream refused a publish whose expected last sequence was not the stream's. */
+function isWrongSequence(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence
 }

@@ -5,13 +5,16 @@ import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, jetstream } from '
 import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
 import type { Position } from '../eventstore/position.js'
-import { projectionBatches } from '../metrics.js'
+import { projectionBatches, rejectedMessages } from '../metrics.js'
 import { applyBatch, NotLinkedError, StreamGapError } from '../projector/apply-batch.js'
 import type { ProjectionProgress } from '../projector/progress.js'
 import type { Projection } from '../projector/projection.js'
 import { inLogOrder } from './in-order.js'
-import { type DeliveredEvent, decodeEvent } from './message.js'
+import { type DeliveredEvent, decodeEvent, MalformedMessageError } from './message.js'
 import { type BusNames, manager, type NatsConnection } from './nats.js'
+
+/** Why a message was set aside. */
+type RejectReason = 'malformed'
 
 export interface WorkerOptions {
   batchSize?: number
@@ -33,6 +36,8 @@ export class ProjectionWorker {
   applied = 0
   /** batches NATS delivered out of order, taken from the log instead */
   filledFromLog = 0
+  /** messages set aside unapplied: malformed */
+  rejected = 0
   private commits = 0
 
   constructor(
@@ -117,6 +122,31 @@ export class ProjectionWorker {
     return { position: await applyBatch(db, this.projection, events), filled }
   }
 
+  /**
+   * The event a message carries, if it is one. Anything else (junk on the subjects) is set aside
+   * for good: terminated (never redelivered, so logged once), counted, and never applied. The log
+   * loses nothing by it: a gap it leaves is filled from the log (in-order.ts).
+   */
+  private admit(m: JsMsg): DeliveredEvent | undefined {
+    try {
+      return decodeEvent(m.data)
+    } catch (err) {
+      if (!(err instanceof MalformedMessageError)) throw err
+      this.setAside(m, 'malformed', err.message)
+      return undefined
+    }
+  }
+
+  private setAside(m: JsMsg, reason: RejectReason, detail: string): void {
+    m.term(reason)
+    this.rejected++
+    rejectedMessages.inc({ projection: this.projection.name, reason })
+    this.options.log.warn(
+      { projection: this.projection.name, seq: m.seq, subject: m.subject, reason, detail },
+      'message set aside: not applied',
+    )
+  }
+
   private async process(): Promise<void> {
     const limit = this.options.batchSize ?? 500
     while (!this.stopped || this.queue.length > 0) {
@@ -129,16 +159,25 @@ export class ProjectionWorker {
         continue
       }
       const batch = this.queue.splice(0, limit)
+      const accepted: JsMsg[] = []
+      const delivered: DeliveredEvent[] = []
+      for (const m of batch) {
+        const e = this.admit(m)
+        if (e) {
+          accepted.push(m)
+          delivered.push(e)
+        }
+      }
+      if (delivered.length === 0) continue
       try {
-        const delivered = batch.map((m) => decodeEvent(m.data))
         const { position, filled } = await this.apply(delivered)
         if (filled) this.filledFromLog++
         projectionBatches.inc({ projection: this.projection.name, source: filled ? 'log' : 'nats' })
         if (this.options.exitAfterCommits && ++this.commits >= this.options.exitAfterCommits) {
           process.exit(86)
         }
-        for (const m of batch) m.ack()
-        this.applied += batch.length
+        for (const m of accepted) m.ack()
+        this.applied += accepted.length
         this.progress.advance(this.projection.name, position)
       } catch (err) {
         if (err instanceof StreamGapError) {
@@ -153,7 +192,7 @@ export class ProjectionWorker {
         // The database is unreachable: give back this batch and everything after it, so that
         // JetStream redelivers them in order (redeliveries come before new messages).
         this.options.log.warn({ err, projection: this.projection.name }, 'batch failed; will retry')
-        for (const m of [...batch, ...this.queue.splice(0)]) m.nak(1000)
+        for (const m of [...accepted, ...this.queue.splice(0)]) m.nak(1000)
         await new Promise((r) => setTimeout(r, 500))
       }
     }

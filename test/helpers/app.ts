@@ -53,6 +53,7 @@ export async function startTestApp(
   database: Database,
   env: Record<string, string> = {},
   workers: ServiceOptions['workers'] = 'in-process',
+  options: Pick<ServiceOptions, 'log'> = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -70,6 +71,7 @@ export async function startTestApp(
     clock: clock.read,
     workers,
     logger,
+    ...options,
   })
   t.teardown(() => service.close())
   let n = 0

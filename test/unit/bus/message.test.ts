@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decodeEvent, encodeEvent } from '../../../src/bus/message.js'
+import { decodeEvent, encodeEvent, MalformedMessageError } from '../../../src/bus/message.js'
 import { encodePosition, START } from '../../../src/eventstore/position.js'
 import type { StoredEvent } from '../../../src/eventstore/reader.js'
 
@@ -29,3 +29,26 @@ t.test('a message from before the link decodes without one', async (t) => {
   t.notOk('previous' in decoded)
   t.same(decoded, event)
 })
+
+t.test(
+  'anything else on the subjects is a MalformedMessageError, never another error',
+  async (t) => {
+    const wire = JSON.parse(new TextDecoder().decode(encodeEvent(event, START)))
+    const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
+    const junk: [string, Uint8Array][] = [
+      ['not json', new TextEncoder().encode('not json')],
+      ['invalid UTF-8', Uint8Array.of(0x7b, 0xff, 0x7d)],
+      ['null', bytes(null)],
+      ['an array', bytes([wire])],
+      ['no position', bytes({ ...wire, position: undefined })],
+      ['a position that is not a token', bytes({ ...wire, position: 'zz' })],
+      ['a position past the safe integers', bytes({ ...wire, position: 'f'.repeat(32) })],
+      ['a bad link', bytes({ ...wire, previous: 42 })],
+      ['a stream without a category', bytes({ ...wire, streamId: 'book' })],
+      ['version 0', bytes({ ...wire, streamVersion: 0 })],
+      ['no metadata', bytes({ ...wire, metadata: null })],
+      ['a time that is not one', bytes({ ...wire, recordedAt: 'yesterday' })],
+    ]
+    for (const [what, b] of junk) t.throws(() => decodeEvent(b), MalformedMessageError, what)
+  },
+)
