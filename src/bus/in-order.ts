@@ -31,8 +31,9 @@ export async function inLogOrder(
   if (fresh.length === 0) return { events: [], filled: false }
   if (linkedFrom(from, fresh)) return { events: fresh, filled: false }
   const next = await readLog(db, { after: from, limit: fresh.length })
+  // The same events as the log's next ones: applied as the log has them, never as delivered.
   if (next.length === fresh.length && next.every((e, i) => e.eventId === fresh[i]!.eventId)) {
-    return { events: fresh, filled: false }
+    return { events: next, filled: false }
   }
   const until = fresh[fresh.length - 1]!.position
   const events: StoredEvent[] = []

@@ -9,6 +9,7 @@ import {
   jetstream,
   type PubAck,
 } from '@nats-io/jetstream'
+import { headers } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
 import { listen, type Unlisten } from '../db/listen.js'
@@ -26,6 +27,7 @@ import {
   type StreamSettings,
 } from './nats.js'
 import { loadRelayCursor, type RelayCursor, saveRelayCursor } from './relay-cursor.js'
+import { type BusKey, loadBusKey, SIGNATURE_HEADER } from './signing.js'
 
 export interface RelayOptions {
   batchSize?: number
@@ -44,6 +46,7 @@ export class Relay {
   private unlisten: Unlisten | undefined
   private readonly leader
   private js: JetStreamClient | undefined
+  private key: BusKey | undefined
   /** events published since start, for tests and metrics */
   published = 0
   isLeader = false
@@ -60,6 +63,7 @@ export class Relay {
   async start(): Promise<void> {
     await ensureStream(await manager(this.nc), this.names, this.options.settings)
     this.js = jetstream(this.nc)
+    this.key = await loadBusKey(this.database.db, this.names.stream)
     this.unlisten = await listen(this.database, EVENTS_CHANNEL, () => this.kick())
     this.loop = this.run()
   }
@@ -130,11 +134,15 @@ export class Relay {
    */
   private async publish(events: StoredEvent[], cursor: Cursor): Promise<Cursor> {
     const js = this.js!
+    const key = this.key!
     const results = await Promise.allSettled(
       events.map((e, i) => {
         const payload = encodeEvent(e, i === 0 ? cursor.position : events[i - 1]!.position)
+        const h = headers()
+        h.set(SIGNATURE_HEADER, key.sign(payload))
         return js.publish(this.names.subject(e), payload, {
           msgID: e.eventId,
+          headers: h,
           expect: { streamName: this.names.stream, lastSequence: cursor.sequence + i },
         })
       }),

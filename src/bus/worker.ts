@@ -12,9 +12,10 @@ import type { Projection } from '../projector/projection.js'
 import { inLogOrder } from './in-order.js'
 import { type DeliveredEvent, decodeEvent, MalformedMessageError } from './message.js'
 import { type BusNames, manager, type NatsConnection } from './nats.js'
+import { type BusKey, loadBusKey, SIGNATURE_HEADER } from './signing.js'
 
 /** Why a message was set aside. */
-type RejectReason = 'malformed'
+type RejectReason = 'malformed' | 'unsigned' | 'bad-signature'
 
 export interface WorkerOptions {
   batchSize?: number
@@ -36,9 +37,10 @@ export class ProjectionWorker {
   applied = 0
   /** batches NATS delivered out of order, taken from the log instead */
   filledFromLog = 0
-  /** messages set aside unapplied: malformed */
+  /** messages set aside unapplied: malformed, or not signed with the deployment's key */
   rejected = 0
   private commits = 0
+  private key: BusKey | undefined
 
   constructor(
     private readonly database: Database,
@@ -50,6 +52,7 @@ export class ProjectionWorker {
   ) {}
 
   async start(): Promise<void> {
+    this.key = await loadBusKey(this.database.db, this.names.stream)
     const jsm = await manager(this.nc)
     const durable = this.names.durable(this.projection.name)
     const config = {
@@ -123,18 +126,29 @@ export class ProjectionWorker {
   }
 
   /**
-   * The event a message carries, if it is one. Anything else (junk on the subjects) is set aside
-   * for good: terminated (never redelivered, so logged once), counted, and never applied. The log
-   * loses nothing by it: a gap it leaves is filled from the log (in-order.ts).
+   * The event a message carries, if it is one the relay signed with this deployment's key (so it
+   * is the log's, and may be applied without reading the log). Anything else (junk on the
+   * subjects, a forgery, another deployment's message) is set aside for good: terminated (never
+   * redelivered, so logged once), counted, and never applied. The log loses nothing by it: a gap
+   * it leaves is filled from the log (in-order.ts).
    */
   private admit(m: JsMsg): DeliveredEvent | undefined {
+    let event: DeliveredEvent
     try {
-      return decodeEvent(m.data)
+      event = decodeEvent(m.data)
     } catch (err) {
       if (!(err instanceof MalformedMessageError)) throw err
       this.setAside(m, 'malformed', err.message)
       return undefined
     }
+    const signature = m.headers?.get(SIGNATURE_HEADER)
+    if (this.key!.verifies(m.data, signature)) return event
+    this.setAside(
+      m,
+      signature ? 'bad-signature' : 'unsigned',
+      `event ${event.eventId} at ${event.token} is not signed with this deployment's key`,
+    )
+    return undefined
   }
 
   private setAside(m: JsMsg, reason: RejectReason, detail: string): void {

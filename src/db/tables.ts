@@ -36,6 +36,13 @@ export interface DB extends ReadModelTables {
   idempotency_keys: IdempotencyKeysTable
   refresh_tokens: RefreshTokensTable
   relay_cursors: RelayCursorsTable
+  bus_keys: BusKeysTable
+}
+
+export interface BusKeysTable {
+  stream: string
+  key: Buffer
+  created_at: Generated<Date>
 }
 
 export interface RelayCursorsTable {

@@ -1,8 +1,18 @@
+// Messages on the deployment's stream that are not the relay's (issue 11, section 1): junk stalls
+// neither the relay nor the workers, before or after a restart, and a well-formed forgery that
+// links to the checkpoint never reaches a read model. Anyone who can publish on the subjects can
+// do both, so the service, with its relay and workers in one process, runs against real
+// PostgreSQL and NATS.
+import { randomBytes, randomUUID } from 'node:crypto'
 import { jetstream } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
+import { connect, headers } from '@nats-io/transport-node'
 import pino from 'pino'
 import t, { type Test } from 'tap'
 import { PROJECTIONS } from '../../projections/index.js'
+import { encodeEvent } from '../../src/bus/message.js'
+import { busKey, SIGNATURE_HEADER } from '../../src/bus/signing.js'
+import { encodePosition } from '../../src/eventstore/position.js'
+import { readCheckpoint } from '../../src/projector/apply-batch.js'
 import { verifyProjections } from '../../src/projector/verify.js'
 import { openTestDatabase, startTestApp, type TestApp } from '../helpers/app.js'
 import { settledLog } from '../helpers/db.js'
@@ -42,8 +52,13 @@ async function rejectedMetric(ctx: TestApp): Promise<Record<string, number>> {
   return out
 }
 
+/** The series that moved, and by how much. */
 const delta = (after: Record<string, number>, before: Record<string, number>) =>
-  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, d]) => d !== 0),
+  )
 
 natsTest(t, 'junk on the stream stalls neither the relay nor the workers', async (t) => {
   const prefix = freshPrefix()
@@ -92,3 +107,65 @@ natsTest(t, 'junk on the stream stalls neither the relay nor the workers', async
   const verified = await verifyProjections(database.db, PROJECTIONS, { lagDeadlineMs: 10_000 })
   t.ok(verified.ok, 'the read models equal a rebuild from the log')
 })
+
+natsTest(
+  t,
+  'a forged message that links to the checkpoint never reaches a read model',
+  async (t) => {
+    const prefix = freshPrefix()
+    cleanupStream(t, prefix)
+    const database = await openTestDatabase(t, 'postgres')
+    const js = await publisher(t)
+    const env = { NATS_URL, NATS_PREFIX: prefix, MIN_POSITION_WAIT_MS: WAIT_MS }
+    const ctx = await startTestApp(t, database, env, 'nats')
+    const staff = await ctx.user('staff')
+    const real = await ctx.addBook(staff, { title: 'Real' })
+    await readable(t, ctx, real)
+
+    // Copies of the real BookAdded for books that do not exist, placed right after the checkpoint,
+    // the first linked to it and the second to the first, as a relay would send them.
+    const log = await settledLog(database.db)
+    const added = log.find((e) => e.streamId === `book-${real.id}` && e.type === 'BookAdded')!
+    let previous = await readCheckpoint(database.db, PROJECTIONS[0]!.schema)
+    const forgers = [
+      { name: 'unsigned', sign: undefined },
+      { name: 'another deployment', sign: busKey(randomBytes(32)).sign },
+    ]
+    const forged: string[] = []
+    for (const forger of forgers) {
+      const bookId = randomUUID()
+      forged.push(bookId)
+      const position = { ...previous, globalPosition: previous.globalPosition + 1_000_000 }
+      const event = {
+        ...added,
+        position,
+        token: encodePosition(position),
+        eventId: randomUUID(),
+        streamId: `book-${bookId}`,
+        data: { ...(added.data as object), bookId, title: `Forged by ${forger.name}` },
+      }
+      const payload = encodeEvent(event, previous)
+      const h = headers()
+      if (forger.sign) h.set(SIGNATURE_HEADER, forger.sign(payload))
+      await js.publish(`${prefix}.book.BookAdded`, payload, { msgID: event.eventId, headers: h })
+      previous = position
+    }
+    // The next real event goes through behind them.
+    await readable(t, ctx, await ctx.addBook(staff, { title: 'Real, later' }))
+    for (const [i, bookId] of forged.entries()) {
+      const res = await ctx.app.inject({ url: `/api/books/${bookId}` })
+      t.equal(
+        res.statusCode,
+        404,
+        `the book forged by ${forgers[i]!.name} is not in the read model`,
+      )
+    }
+    t.same(
+      ctx.service.bus!.workers.map((w) => w.rejected),
+      [2, 2],
+      'both forgeries set aside by each worker',
+    )
+    const verified = await verifyProjections(database.db, PROJECTIONS, { lagDeadlineMs: 10_000 })
+    t.ok(verified.ok, 'the read models equal a rebuild from the log')
+  },
+)

@@ -48,6 +48,17 @@ forEachBackend(t, async (t, d) => {
 
   t.same(ids(await inLogOrder(d.db, bookAvailability, [log[1]!])), [], 'all already applied')
 
+  // Unlinked messages with the log's ids are applied with the log's content, not theirs.
+  const altered = await inLogOrder(d.db, bookAvailability, [
+    { ...log[2]!, data: { forged: true } },
+    log[3]!,
+  ])
+  t.same(
+    altered.events.map((e) => e.data),
+    [log[2]!.data, log[3]!.data],
+    "the content is the log's",
+  )
+
   // Linked messages (each names the log event before it) need no read of the log when unbroken.
   const linked = (e: StoredEvent, before: StoredEvent) => ({ ...e, previous: before.token })
   const stranger = { ...log[2]!, eventId: randomUUID() }

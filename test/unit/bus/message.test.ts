@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { decodeEvent, encodeEvent, MalformedMessageError } from '../../../src/bus/message.js'
+import { busKey } from '../../../src/bus/signing.js'
 import { encodePosition, START } from '../../../src/eventstore/position.js'
 import type { StoredEvent } from '../../../src/eventstore/reader.js'
 
@@ -52,3 +54,16 @@ t.test(
     for (const [what, b] of junk) t.throws(() => decodeEvent(b), MalformedMessageError, what)
   },
 )
+
+t.test("a signature verifies with the deployment's key only", async (t) => {
+  const key = busKey(randomBytes(32))
+  const payload = encodeEvent(event, START)
+  const signature = key.sign(payload)
+  t.ok(key.verifies(payload, signature))
+  t.notOk(key.verifies(payload, undefined), 'unsigned')
+  t.notOk(key.verifies(payload, 'AAAA'), 'too short')
+  t.notOk(busKey(randomBytes(32)).verifies(payload, signature), 'another key')
+  const tampered = Uint8Array.from(payload)
+  tampered[tampered.length - 3]! ^= 1
+  t.notOk(key.verifies(tampered, signature), 'a changed payload')
+})
