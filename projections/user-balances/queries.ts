@@ -63,6 +63,7 @@ export async function getRental(
 
 export interface RentalFilter {
   userId?: string
+  bookId?: string
   status?: 'open' | 'returned'
   /** the (rentedAt ISO string, id) of the last rental of the previous page */
   after?: readonly [string, string]
@@ -78,6 +79,7 @@ export async function listRentals(
 ): Promise<Rental[]> {
   let q = rentals(db)
   if (f.userId) q = q.where('user_id', '=', f.userId)
+  if (f.bookId) q = q.where('book_id', '=', f.bookId)
   if (f.status === 'open') q = q.where('returned_at', 'is', null)
   if (f.status === 'returned') q = q.where('returned_at', 'is not', null)
   if (f.after) {

@@ -153,6 +153,36 @@ forEachApp(t, async (t, { app, user, clock }) => {
     t.equal((await get(undefined, '/api/rentals')).statusCode, 401)
   })
 
+  await t.test('filters by book, alone and with user and status', async (t) => {
+    const list = (who: TestUser, q: string) => get(who, `/api/rentals?${q}`)
+    t.same(ids(await list(staff, `bookId=${dune.id}`)), [aliceRental.id], 'dune: alice’s only')
+    const ofEmma = (await list(staff, `bookId=${emma.id}`)).json().items as {
+      bookId: string
+      userId: string
+    }[]
+    t.ok(
+      ofEmma.every((r) => r.bookId === emma.id),
+      'every rental listed is of that book',
+    )
+    t.same(
+      ofEmma.map((r) => r.userId).sort(),
+      [alice.id, bob.id, staff.id].sort(),
+      'and every rental of it is listed',
+    )
+    t.same(ids(await list(staff, `bookId=${emma.id}&userId=${bob.id}`)), [bobRental.id])
+    t.same(ids(await list(staff, `bookId=${emma.id}&status=returned`)), [bobRental.id])
+    const own = (await list(alice, `bookId=${emma.id}`)).json().items
+    t.same(
+      own.map((r: { userId: string }) => r.userId),
+      [alice.id],
+      'a user asking by book sees only their own rentals of it',
+    )
+    t.same(ids(await list(staff, `bookId=${UNKNOWN}`)), [], 'no rental of an unknown book')
+    const bad = await list(staff, 'bookId=nope')
+    t.equal(bad.statusCode, 400)
+    t.equal(bad.json().code, 'VALIDATION_FAILED')
+  })
+
   await t.test('filters by status, pages newest first', async (t) => {
     const carol = await user()
     const made: string[] = []

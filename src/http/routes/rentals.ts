@@ -91,6 +91,7 @@ export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         querystring: Type.Object(
           {
             userId: Type.Optional({ ...Uuid, description: 'only this user’s (staff: anyone)' }),
+            bookId: Type.Optional({ ...Uuid, description: 'only rentals of this book' }),
             status: Type.Optional(
               Type.Union([Type.Literal('open'), Type.Literal('returned')], {
                 description: 'open: not yet returned',
@@ -112,13 +113,18 @@ export const rentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     },
     async (request) => {
       const me = currentUser(request)
-      const { status, limit = 20 } = request.query
+      const { status, bookId, limit = 20 } = request.query
       // A user without ?userId sees their own; staff without it see everyone's.
       const userId = request.query.userId ?? (me.role === 'staff' ? undefined : me.id)
       if (userId !== undefined) assertSelfOrStaff(request, userId)
       const after = decodeCursor(request.query.cursor, [instantPart, uuidPart])
       const now = deps.commands.clock()
-      const rows = await listRentals(db, { userId, status, after, limit }, now, request.readRows)
+      const rows = await listRentals(
+        db,
+        { userId, bookId, status, after, limit },
+        now,
+        request.readRows,
+      )
       return page(rows, limit, (r) => [r.rentedAt, r.id])
     },
   )
