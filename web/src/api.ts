@@ -15,6 +15,8 @@ export type Rental = Json<'/api/rentals/{id}', 'get', 200>
 export type Balance = Json<'/api/me/balance', 'get', 200>
 export type Session = Json<'/api/session', 'post', 200>
 export type Me = Json<'/api/me', 'get', 200>
+export type Payment = Json<'/api/payments', 'get', 200>['items'][number]
+export type UserRow = Json<'/api/users', 'get', 200>['items'][number]
 export type ProjectionRow = Json<'/api/admin/projections', 'get', 200>[number]
 
 let session: (Session & { expiresAt: number }) | undefined
@@ -74,11 +76,20 @@ interface ProblemLike {
   errors?: { path: string; message: string }[]
 }
 
+/** A validator's message for people: a pattern or format is named, not spelled out. */
+const readable = (message: string) =>
+  message
+    .replace(/^must match pattern .*/, 'is not in the expected form')
+    .replace(/^must match format "(.*)"/, 'must be a valid $1')
+
 /** A refusal of the API in words: its detail, else its title. */
 export function problemText(error: unknown): string {
   const p = (error ?? {}) as ProblemLike
-  if (p.errors?.length)
-    return p.errors.map((e) => `${e.path.replace(/^body\//, '')} ${e.message}`).join('; ')
+  if (p.errors?.length) {
+    return p.errors
+      .map((e) => `${e.path.replace(/^(body|querystring)\//, '')} ${readable(e.message)}`)
+      .join('; ')
+  }
   return p.detail || p.title || 'The request failed; try again.'
 }
 

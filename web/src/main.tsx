@@ -7,6 +7,8 @@ import { currentSession, onSessionChange, resumeSession, signOut } from './api'
 import { Landing, SignIn, SignUp } from './pages/auth'
 import { MyBalance } from './pages/balance'
 import { Catalogue } from './pages/catalogue'
+import { MyPayments } from './pages/payments'
+import { MyProfile } from './pages/profile'
 import { MyRentals } from './pages/rentals'
 import { STAFF_PAGES, StaffNav } from './pages/staff'
 import { Link, match, navigate, usePath } from './router'
@@ -26,6 +28,8 @@ const ROUTES: Route[] = [
   { path: '/home', page: Catalogue, who: 'anyone' },
   { path: '/rentals', page: MyRentals, who: 'user' },
   { path: '/balance', page: MyBalance, who: 'user' },
+  { path: '/payments', page: MyPayments, who: 'user' },
+  { path: '/profile', page: MyProfile, who: 'user' },
   ...STAFF_PAGES.map((p) => ({ ...p, who: 'staff' as const })),
 ]
 
@@ -48,6 +52,8 @@ function Nav() {
         <>
           <Link href="/rentals">My rentals</Link>
           <Link href="/balance">My balance</Link>
+          <Link href="/payments">My payments</Link>
+          <Link href="/profile">My profile</Link>
           {session.user.role === 'staff' && <Link href="/admin">Back office</Link>}
           <button type="button" class="link" onClick={() => signOut().then(() => navigate('/'))}>
             Sign out {session.user.username}

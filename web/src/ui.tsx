@@ -31,6 +31,23 @@ export function Notice(props: { text: string | undefined }) {
   ) : null
 }
 
+/** A form's submit button, and beside it the API's refusal in words or what was done. */
+export function Submit(props: {
+  label: string
+  action: { busy: boolean; error: string | undefined }
+  done?: string | undefined
+}) {
+  return (
+    <>
+      <button type="submit" disabled={props.action.busy}>
+        {props.label}
+      </button>
+      <ErrorText text={props.action.error} />
+      <Notice text={props.done} />
+    </>
+  )
+}
+
 export function Page(props: { title: string; children: ComponentChildren }) {
   const heading = useRef<HTMLHeadingElement>(null)
   useEffect(() => {

@@ -1,5 +1,5 @@
 // Flow 1: a patron signs up, finds a book, rents it, sees what it will cost by day (the API's
-// asOf quotes, not waiting), returns it and sees the final charge.
+// asOf quotes, not waiting), returns it and sees the final charge; then edits their profile.
 import t from 'tap'
 import { priceCents } from '../../src/domain/pricing.js'
 import { localDateValue } from '../src/format.js'
@@ -28,6 +28,8 @@ t.test('a patron signs up, rents, gets quotes, returns', async (t) => {
   await page.getByRole('heading', { name: 'Catalogue', level: 1 }).waitFor()
   t.pass('signed up and signed in')
 
+  // Both books are listed first, so that the one leaving the list is the search's doing.
+  await see(card(page, 'The Left Hand of Darkness'), '2 of 2 available')
   await page.getByLabel('Search title or author').fill('dune')
   await card(page, 'The Left Hand of Darkness').waitFor({ state: 'detached' })
   t.equal(await page.getByRole('heading', { level: 2 }).count(), 1, 'the search found one book')
@@ -64,6 +66,23 @@ t.test('a patron signs up, rents, gets quotes, returns', async (t) => {
   await see(page.getByLabel('Balance now'), `Charged${dollars(1)}`)
   await see(page.getByLabel('Balance now'), `Owed${dollars(1)}`)
   t.pass('the balance shows the final charge')
+
+  await page.getByRole('link', { name: 'My profile' }).click()
+  const profile = page.getByRole('form', { name: 'My profile' })
+  await profile.getByLabel('Name').fill('Paul Atreides')
+  await profile.getByLabel('Phone').fill('call me')
+  await profile.getByRole('button', { name: 'Save' }).click()
+  await see(profile.getByRole('alert'), /phone/)
+  t.pass('a phone that is not one: refused, in words, beside the form')
+  await profile.getByLabel('Phone').fill('+1 555-0100')
+  await profile.getByRole('button', { name: 'Save' }).click()
+  await see(profile.getByRole('status'), 'Saved.')
+  await page.reload()
+  await page.getByRole('form', { name: 'My profile' }).getByLabel('Name').waitFor()
+  t.equal(await page.getByLabel('Name').inputValue(), 'Paul Atreides', 'the name is kept')
+  t.equal(await page.getByLabel('Phone').inputValue(), '+1 555-0100', 'and the phone')
+  t.equal(await page.getByLabel('Email').inputValue(), 'paul@example.com', 'the email as signed up')
+  await shot(page, 'profile')
 
   await page.getByRole('button', { name: /Sign out/ }).click()
   await page.getByRole('heading', { name: 'Rent Books.' }).waitFor()

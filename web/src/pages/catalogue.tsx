@@ -9,10 +9,17 @@ import { ErrorText, Field, More, Notice, Page, useAction, usePaged } from '../ui
 export const TYPES = ['regular', 'fiction', 'novel'] as const
 type BookType = (typeof TYPES)[number]
 
+export const TypeOptions = () =>
+  TYPES.map((t) => (
+    <option key={t} value={t}>
+      {t}
+    </option>
+  ))
+
 /** A cover, or the title in its place when there is none or it fails to load. */
 export function Cover(props: { book: Book }) {
   const [failed, setFailed] = useState(false)
-  const { coverUrl, title } = props.book as Book & { coverUrl?: string | null }
+  const { coverUrl, title } = props.book
   if (!coverUrl || failed) {
     return (
       <div class="cover placeholder" aria-hidden="true">
@@ -23,12 +30,17 @@ export function Cover(props: { book: Book }) {
   return <img class="cover" src={coverUrl} alt="" loading="lazy" onError={() => setFailed(true)} />
 }
 
-/** A book's card: cover, title, byline, availability, then what the page adds. */
-export function BookCard(props: { book: Book; children: ComponentChildren }) {
+/** A book's card: cover, title, byline, availability, then what the page adds (and below all). */
+export function BookCard(props: {
+  book: Book
+  children?: ComponentChildren
+  below?: ComponentChildren
+}) {
   const { book } = props
   return (
     <li class="card">
-      <Cover book={book} />
+      {/* A new cover gets a new image element, and another chance to load. */}
+      <Cover key={book.coverUrl} book={book} />
       <div>
         <h2>{book.title}</h2>
         <p class="byline">
@@ -39,6 +51,7 @@ export function BookCard(props: { book: Book; children: ComponentChildren }) {
         </p>
         {props.children}
       </div>
+      {props.below && <div class="below">{props.below}</div>}
     </li>
   )
 }
@@ -102,11 +115,7 @@ export function Catalogue() {
         <Field label="Type">
           <select value={type} onChange={(e) => setType(e.currentTarget.value as BookType | '')}>
             <option value="">All types</option>
-            {TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
+            <TypeOptions />
           </select>
         </Field>
         <label class="check">

@@ -4,8 +4,9 @@ import { api, type Rental } from '../api'
 import { formatCents, formatTime } from '../format'
 import { BALANCES, useLive } from '../live'
 import { ErrorText, Field, More, Page, useAction, useBooks, usePaged } from '../ui'
+import { UserLink } from './pickers'
 
-type Status = 'open' | 'returned' | ''
+export type Status = 'open' | 'returned' | ''
 
 function ReturnButton(props: { rental: Rental; title: string; onDone: () => void }) {
   const action = useAction()
@@ -32,6 +33,7 @@ function ReturnButton(props: { rental: Rental; title: string; onDone: () => void
 
 export function RentalsTable(props: {
   userId?: string
+  bookId?: string
   status?: Status
   showUser?: boolean
   label: string
@@ -40,10 +42,16 @@ export function RentalsTable(props: {
     (cursor, limit) =>
       api.GET('/api/rentals', {
         params: {
-          query: { userId: props.userId, status: props.status || undefined, cursor, limit },
+          query: {
+            userId: props.userId,
+            bookId: props.bookId,
+            status: props.status || undefined,
+            cursor,
+            limit,
+          },
         },
       }),
-    [props.userId, props.status],
+    [props.userId, props.bookId, props.status],
   )
   useLive([BALANCES], list.reload)
   const books = useBooks(list.items.map((r) => r.bookId))
@@ -57,7 +65,7 @@ export function RentalsTable(props: {
             <thead>
               <tr>
                 <th scope="col">Book</th>
-                {props.showUser && <th scope="col">User id</th>}
+                {props.showUser && <th scope="col">Customer</th>}
                 <th scope="col">Rented</th>
                 <th scope="col">Returned</th>
                 <th scope="col">Charge</th>
@@ -72,7 +80,11 @@ export function RentalsTable(props: {
                 return (
                   <tr key={r.id}>
                     <td>{title}</td>
-                    {props.showUser && <td class="id">{r.userId}</td>}
+                    {props.showUser && (
+                      <td>
+                        <UserLink id={r.userId} />
+                      </td>
+                    )}
                     <td>{formatTime(r.rentedAt)}</td>
                     <td>{formatTime(r.returnedAt)}</td>
                     <td>

@@ -1,52 +1,70 @@
-// Users and the desk: find a user; see their balance, rentals and payments; check a book out
-// for them, take a return, record a payment. And every rental, filtered.
+// Users: find a customer and see where each stands; a customer's desk page: their balance,
+// open rentals (take a return), checkout, payments (record one), returned rentals.
 import { useState } from 'preact/hooks'
 import { api } from '../api'
-import { formatCents, parseCents } from '../format'
-import { ErrorText, Field, Notice, Page, useAction } from '../ui'
+import { formatCents } from '../format'
+import { BALANCES, useLive } from '../live'
+import { Link } from '../router'
+import { ErrorText, Field, More, Page, usePaged } from '../ui'
 import { BalanceView } from './balance'
-import { RentalsTable, StatusFilter } from './rentals'
+import { PaymentsTable } from './payments'
+import { remember, usernames } from './pickers'
+import { RentalsTable } from './rentals'
+import { Checkout, RecordPayment } from './staff-desk'
 
-/** Usernames of the users listed so far, for the desk's heading. */
-const usernames = new Map<string, string>()
-
-function RecordPayment(props: { userId: string }) {
-  const [amount, setAmount] = useState('')
-  const [reference, setReference] = useState('')
-  const [done, setDone] = useState<string>()
-  const action = useAction()
-  const submit = async (e: Event) => {
-    e.preventDefault()
-    setDone(undefined)
-    const cents = parseCents(amount)
-    if (!cents) return action.setError('Enter an amount such as 12.50')
-    const body = { userId: props.userId, amountCents: cents, reference: reference || undefined }
-    if (await action.run(() => api.POST('/api/payments', { body }))) {
-      setDone(`Recorded ${formatCents(cents)}.`)
-      setAmount('')
-      setReference('')
-    }
-  }
+export function Users() {
+  const [q, setQ] = useState('')
+  const list = usePaged(
+    async (cursor, limit) => {
+      const found = await api.GET('/api/users', {
+        params: { query: { q: q.trim() || undefined, cursor, limit } },
+      })
+      if (found.data) remember(found.data.items)
+      return found
+    },
+    [q],
+  )
+  useLive([BALANCES], list.reload)
   return (
-    <form class="stack panel" onSubmit={submit} aria-label="Record a payment">
-      <h2>Record a payment</h2>
-      <Field label="Amount" hint="e.g. 12.50">
-        <input
-          inputMode="decimal"
-          value={amount}
-          onInput={(e) => setAmount(e.currentTarget.value)}
-          required
-        />
-      </Field>
-      <Field label="Reference">
-        <input value={reference} onInput={(e) => setReference(e.currentTarget.value)} />
-      </Field>
-      <button type="submit" disabled={action.busy}>
-        Record payment
-      </button>
-      <ErrorText text={action.error} />
-      <Notice text={done} />
-    </form>
+    <Page title="Customers">
+      <form aria-label="Find customers" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Username, email or name">
+          <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+        </Field>
+      </form>
+      <ErrorText text={list.error} />
+      {!list.loading && list.items.length === 0 && <p>No customer matches.</p>}
+      {list.items.length > 0 && (
+        <div class="scroll">
+          <table aria-label="Customers">
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Owes</th>
+                <th scope="col">Open rentals</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.items.map((u) => (
+                <tr key={u.id}>
+                  <td>
+                    <Link href={`/admin/users/${u.id}`}>{u.username}</Link>
+                    {u.role === 'staff' && ' (staff)'}
+                  </td>
+                  <td>{u.name ?? '—'}</td>
+                  <td>{u.email ?? '—'}</td>
+                  <td>{formatCents(u.balanceCents)}</td>
+                  <td>{u.openRentals}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <More list={list} what="customers" />
+    </Page>
   )
 }
 
@@ -58,31 +76,14 @@ export function UserDesk(props: { id?: string }) {
       <BalanceView userId={id} />
       <h2>Open rentals (take a return)</h2>
       <RentalsTable userId={id} status="open" label="Open rentals" />
-      <RecordPayment userId={id} />
+      <div class="desk">
+        <Checkout userId={id} />
+        <RecordPayment userId={id} />
+      </div>
+      <h2>Payments</h2>
+      <PaymentsTable userId={id} label="Payments" />
       <h2>Returned rentals</h2>
       <RentalsTable userId={id} status="returned" label="Returned rentals" />
-    </Page>
-  )
-}
-
-export function AllRentals() {
-  const [status, setStatus] = useState<'' | 'open' | 'returned'>('')
-  const [userId, setUserId] = useState('')
-  const valid = /^[0-9a-f-]{36}$/i.test(userId.trim())
-  return (
-    <Page title="Rentals">
-      <form onSubmit={(e) => e.preventDefault()} aria-label="Filter rentals">
-        <StatusFilter value={status} onChange={setStatus} />
-        <Field label="User id">
-          <input value={userId} onInput={(e) => setUserId(e.currentTarget.value)} />
-        </Field>
-      </form>
-      <RentalsTable
-        status={status}
-        userId={valid ? userId.trim() : undefined}
-        showUser
-        label="Rentals"
-      />
     </Page>
   )
 }
