@@ -22,7 +22,13 @@ export const ConfigSchema = Type.Object({
       description: 'PostgreSQL; unset: embedded PostgreSQL (PGlite) in DATA_DIR',
     }),
   ),
-  DB_POOL_MAX: Int(10, 1, 200, 'connections in the PostgreSQL pool'),
+  DB_POOL_MAX: Int(
+    10,
+    8,
+    200,
+    'connections in the PostgreSQL pool; at least 8, since `serve` with its workers keeps up to ' +
+      'six of them for LISTEN and advisory locks, and fewer left requests waiting for ever',
+  ),
   NATS_URL: Type.Optional(
     Type.String({
       pattern: '^(nats|tls)://',
