@@ -15,7 +15,25 @@ export const ConfigSchema = Type.Object({
     { default: 'development', description: 'production requires JWT_SECRET' },
   ),
   PORT: Int(3000, 0, 65535, 'where the API listens'),
-  HOST: Type.String({ default: '127.0.0.1', minLength: 1, description: 'where the API listens' }),
+  HOST: Type.String({
+    default: '127.0.0.1',
+    minLength: 1,
+    description: 'where the API (and the health listener of relay and project) listens',
+  }),
+  HEALTH_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      description:
+        'relay and project: the port of their health and metrics listener (/healthz, /readyz, /metrics); unset: none',
+    }),
+  ),
+  STALL_AFTER_SECONDS: Int(
+    30,
+    1,
+    86_400,
+    'a projection (or the relay) behind the log whose position and oldest waiting event are both older than this is stalled',
+  ),
   DATABASE_URL: Type.Optional(
     Type.String({
       pattern: '^postgres(ql)?://',

@@ -89,6 +89,17 @@ export const projectionLagEvents = new Gauge({
   labelNames: ['projection'] as const,
   registers: [registry],
 })
+export const projectionStalled = new Gauge({
+  name: 'rental_ledger_projection_stalled',
+  help: '1 while a projection is stalled: behind the log, its checkpoint and the oldest event it lacks both older than STALL_AFTER_SECONDS',
+  labelNames: ['projection'] as const,
+  registers: [registry],
+})
+export const relayStalled = new Gauge({
+  name: 'rental_ledger_relay_stalled',
+  help: '1 while the relay is stalled: behind the log, its cursor and the oldest event it lacks both older than STALL_AFTER_SECONDS',
+  registers: [registry],
+})
 export const poolConnections = new Gauge({
   name: 'rental_ledger_db_pool_connections',
   help: 'PostgreSQL pool connections by state (total, idle, waiting clients)',

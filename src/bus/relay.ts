@@ -17,6 +17,7 @@ import { EVENTS_CHANNEL } from '../eventstore/announce.js'
 import { START } from '../eventstore/position.js'
 import { readLog, type StoredEvent } from '../eventstore/reader.js'
 import { relayPublished } from '../metrics.js'
+import { lagBehindLog } from '../projector/status.js'
 import { leadership } from './leader.js'
 import { encodeEvent } from './message.js'
 import {
@@ -66,6 +67,18 @@ export class Relay {
     this.key = await loadBusKey(this.database.db, this.names.stream)
     this.unlisten = await listen(this.database, EVENTS_CHANNEL, () => this.kick())
     this.loop = this.run()
+  }
+
+  /** For readiness: throws while this relay leads and is stalled (src/projector/status.ts). */
+  async check(stallSeconds: number): Promise<void> {
+    if (!this.isLeader) return
+    const cursor = await loadRelayCursor(this.database.db, this.names.stream)
+    const lag = await lagBehindLog(this.database.db, cursor.position, cursor.movedAt, stallSeconds)
+    if (lag.status === 'stalled') {
+      throw new Error(
+        `the relay is stalled: ${lag.lagEvents} events wait for over ${stallSeconds} s`,
+      )
+    }
   }
 
   kick(): void {

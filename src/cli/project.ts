@@ -4,9 +4,12 @@ import { PROJECTIONS } from '../../projections/index.js'
 import { startBus } from '../bus/index.js'
 import { type Config, ConfigError } from '../config.js'
 import { openDatabase } from '../db/database.js'
+import { prepareDatabase } from '../db/prepare.js'
+import { startHealthListener } from '../http/health-listener.js'
 import { InProcessFeeder } from '../projector/in-process.js'
 import { ProjectionProgress } from '../projector/progress.js'
-import { prepareDatabase, startChainWriter } from '../service.js'
+import { projectionsNotStalled } from '../projector/status.js'
+import { startChainWriter } from '../service.js'
 import { stopOnSignal } from './lifecycle.js'
 
 /** `project [NAME...]`: projection workers, from JetStream, or from the log without NATS_URL. */
@@ -25,6 +28,16 @@ export async function project(args: string[], config: Config): Promise<number | 
   const database = await openDatabase(config)
   await prepareDatabase(config, database)
   const progress = new ProjectionProgress()
+  // Readiness: the feeding works (NATS answers, no worker stopped on an error) and no projection
+  // of this process is stalled. Listening before NATS answers: liveness is the process.
+  let feeding: (() => Promise<void>) | undefined
+  const health = await startHealthListener(config, database, {
+    feeding: async () => {
+      if (!feeding) throw new Error('starting')
+      await feeding()
+    },
+    projections: projectionsNotStalled(database.db, chosen, config.STALL_AFTER_SECONDS),
+  })
   const fatal = (err: Error) => {
     log.fatal({ err }, 'a projection stopped on an error it must not step over')
     process.exit(3)
@@ -37,10 +50,14 @@ export async function project(args: string[], config: Config): Promise<number | 
       log,
       onFatal: fatal,
     })
+    feeding = () => bus.check()
     stop = () => bus.stop()
   } else {
     const feeder = new InProcessFeeder(database, chosen, progress, { log })
     await feeder.start()
+    feeding = async () => {
+      if (feeder.error) throw feeder.error
+    }
     stop = () => feeder.stop()
   }
   // The audit chain follows the log beside the projections (one writer at a time: a lock).
@@ -48,11 +65,16 @@ export async function project(args: string[], config: Config): Promise<number | 
   await chain.start()
   const stopWorkers = stop
   stop = async () => {
+    await health?.close()
     await chain.stop()
     await stopWorkers()
   }
   log.info(
-    { projections: chosen.map((p) => p.name), via: config.NATS_URL ? 'nats' : 'log' },
+    {
+      projections: chosen.map((p) => p.name),
+      via: config.NATS_URL ? 'nats' : 'log',
+      health: config.HEALTH_PORT,
+    },
     'projection workers started',
   )
   stopOnSignal(log, async () => {

@@ -23,6 +23,7 @@ export interface AppDeps {
     | 'NATS_URL'
     | 'NATS_PREFIX'
     | 'AUDIT_SIGNING_KEY'
+    | 'STALL_AFTER_SECONDS'
   > & { JWT_SECRET: string }
   database: Database
   commands: CommandDeps

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { parse, parseAllDocuments } from 'yaml'
 import { STOP_TIMEOUT_MS } from '../../src/cli/lifecycle.js'
-import { ConfigSchema } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
 import {
   byKind,
   type Container,
@@ -24,7 +24,7 @@ import { envProblems, root } from './tools.js'
 
 interface Values {
   natsAuth: { secretName: string }
-  workerHealth: { env: string; port: number }
+  workerHealth: { enabled: boolean; env: string; port: number }
   ingress: { className: string }
   // biome-ignore lint/suspicious/noExplicitAny: the NATS chart's values, read at a few paths
   nats: any
@@ -174,22 +174,41 @@ t.test('JetStream volumes and the Ingress name classes the cluster has', async (
 
 t.test('relay and projector: probes and scraping on their health port', async (t) => {
   const { env, port } = values.workerHealth
-  for (const worker of ['-relay', '-projector']) {
-    t.notOk(container(external, worker).readinessProbe, `${worker}: off until the image serves it`)
+  t.equal(values.workerHealth.enabled, true, 'on: the processes serve it (HEALTH_PORT)')
+  t.equal(env, 'HEALTH_PORT', 'the setting src/config.ts reads')
+  for (const docs of [bundled, external]) {
+    for (const worker of ['-relay', '-projector']) {
+      const c = container(docs, worker)
+      t.same(c.ports, [{ name: 'health', containerPort: port, protocol: 'TCP' }])
+      t.same(c.livenessProbe?.httpGet, { path: '/healthz', port: 'health' })
+      t.same(c.readinessProbe?.httpGet, { path: '/readyz', port: 'health' })
+      t.equal(envNamed(c, env)?.value, String(port), `${env} tells the process its port`)
+      t.equal(envNamed(c, 'HOST')?.value, '0.0.0.0', 'listening on the pod address')
+      const annotations = one(docs, 'Deployment', worker).spec.template.metadata.annotations
+      t.equal(annotations['prometheus.io/scrape'], 'true')
+      t.equal(annotations['prometheus.io/port'], String(port))
+      t.equal(annotations['prometheus.io/path'], '/metrics')
+      const problems = envProblems(resolvedEnv(docs, c)).map((p) => p.name ?? p.message)
+      t.same(problems, [], `${worker}: every variable is a valid setting`)
+      t.equal(loadConfig(resolvedEnv(docs, c)).HEALTH_PORT, port, `${worker}: the port parsed`)
+    }
+    const policy = byKind(docs, 'NetworkPolicy').find((p) =>
+      p.spec.ingress?.some((i: { ports?: { port: number }[] }) =>
+        i.ports?.some((x) => x.port === 3000),
+      ),
+    )
+    t.ok(
+      policy?.spec.ingress.some((i: { ports?: { port: number }[] }) =>
+        i.ports?.some((x) => x.port === port),
+      ),
+      'the NetworkPolicy lets probes and Prometheus reach the health port',
+    )
   }
-  const on = render(['--set', 'workerHealth.enabled=true'])
+  const off = render(['--set', 'workerHealth.enabled=false'])
   for (const worker of ['-relay', '-projector']) {
-    const c = container(on, worker)
-    t.same(c.ports, [{ name: 'health', containerPort: port, protocol: 'TCP' }])
-    t.same(c.livenessProbe?.httpGet, { path: '/healthz', port: 'health' })
-    t.same(c.readinessProbe?.httpGet, { path: '/readyz', port: 'health' })
-    t.equal(envNamed(c, env)?.value, String(port), `${env} tells the process its port`)
-    const annotations = one(on, 'Deployment', worker).spec.template.metadata.annotations
-    t.equal(annotations['prometheus.io/scrape'], 'true')
-    t.equal(annotations['prometheus.io/port'], String(port))
-    // Until src/config.ts knows the variable (issue 11, section 1), it is the one problem.
-    const problems = envProblems(resolvedEnv(on, c)).map((p) => p.name ?? p.message)
-    t.same(problems, env in ConfigSchema.properties ? [] : [env], `${worker} environment`)
+    const c = container(off, worker)
+    t.notOk(c.readinessProbe, `${worker}: no probe without the listener`)
+    t.notOk(envNamed(c, env), `${worker}: no ${env}`)
   }
   t.throws(() => render(['--set', 'workerHealth.port=3000']), 'not the API port')
 })

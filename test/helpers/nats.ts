@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import type { Test } from 'tap'
+import { createPostgresDatabase } from './db.js'
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
 
@@ -58,4 +59,16 @@ export function cleanupStream(t: Test, prefix: string, url = NATS_URL): void {
     await jsm.streams.delete(prefix.toUpperCase()).catch(() => {})
     await nc.close()
   })
+}
+
+/**
+ * For the service's own processes on the shared NATS: a fresh database and prefix, both removed
+ * when the test ends, and the environment that names them.
+ */
+export async function processEnv(t: Test) {
+  const url = await createPostgresDatabase(t)
+  const prefix = freshPrefix()
+  cleanupStream(t, prefix)
+  const env = { DATABASE_URL: url, NATS_URL, NATS_PREFIX: prefix, LOG_LEVEL: 'warn' }
+  return { url, prefix, env }
 }

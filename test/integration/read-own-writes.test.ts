@@ -8,8 +8,8 @@ import { comparePositions, START } from '../../src/eventstore/position.js'
 import { headPosition } from '../../src/eventstore/reader.js'
 import { readCheckpoint } from '../../src/projector/apply-batch.js'
 import { forEachApp, startTestApp, type TestApp, type TestUser } from '../helpers/app.js'
-import { createPostgresDatabase, openTestDatabase } from '../helpers/db.js'
-import { cleanupStream, freshPrefix, NATS_URL, natsTest } from '../helpers/nats.js'
+import { openTestDatabase } from '../helpers/db.js'
+import { natsTest, processEnv } from '../helpers/nats.js'
 import { spawnCli, waitFor } from '../helpers/processes.js'
 
 const ROUNDS = 50
@@ -55,15 +55,10 @@ async function readsSeeRental(t: Test, app: App, who: TestUser, rentalId: string
 }
 
 natsTest(t, 'replicas with the relay and workers in other processes', async (t) => {
-  const url = await createPostgresDatabase(t)
-  const prefix = freshPrefix()
-  cleanupStream(t, prefix)
+  const { url, env: base } = await processEnv(t)
   const env = {
-    DATABASE_URL: url,
-    NATS_URL,
-    NATS_PREFIX: prefix,
+    ...base,
     JWT_SECRET: SECRET,
-    LOG_LEVEL: 'warn',
     MAX_OPEN_RENTALS: '1000',
     // Generous: the shared machine and other tests' transactions (the log's xid gate is
     // cluster-wide) can slow the fan-out; a stale read is what fails, not a slow one.

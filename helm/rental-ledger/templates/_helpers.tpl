@@ -82,6 +82,9 @@ Numbers are rendered as integers: Helm reads values as floats and would print 1e
 {{- if $root.Values.workerHealth.enabled }}
 - name: {{ $root.Values.workerHealth.env }}
   value: {{ $root.Values.workerHealth.port | int64 | toString | quote }}
+# The kubelet and Prometheus reach the listener at the pod's address.
+- name: HOST
+  value: "0.0.0.0"
 {{- end }}
 {{- end }}
 - name: DATABASE_URL

@@ -1,7 +1,6 @@
 // Audit and operations for staff: the event log as a streamed export, and how far each projection
 // has got. Both read the log through the one reader (xid-gated), never a read model.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { PROJECTIONS } from '../../../projections/index.js'
 import { GENESIS } from '../../audit/canonical.js'
@@ -10,14 +9,10 @@ import { EXPORT_CONTENT_TYPES, exportStream, parseExportInput } from '../../audi
 import { type Head, loadSigningKey } from '../../audit/signing.js'
 import { DomainError } from '../../domain/errors.js'
 import { encodePosition } from '../../eventstore/position.js'
-import { countLogAfter, readLog } from '../../eventstore/reader.js'
-import { readCheckpoint } from '../../projector/apply-batch.js'
+import { projectionLag } from '../../projector/status.js'
 import type { AppDeps } from '../deps.js'
 import { PositionToken } from '../plugins/consistency.js'
 import { Instant, problems, Text } from '../schemas.js'
-
-/** A projection behind the log whose checkpoint and oldest pending event are this old is stalled. */
-export const STALL_SECONDS = 30
 
 const ProjectionStatus = Type.Object(
   {
@@ -29,8 +24,8 @@ const ProjectionStatus = Type.Object(
       {
         description:
           "'up-to-date': lagEvents is 0. 'catching-up': behind, but its checkpoint moved, or the " +
-          `oldest event it lacks was recorded, less than ${STALL_SECONDS} s ago. 'stalled': behind ` +
-          `and neither for ${STALL_SECONDS} s: no worker is running, or one stopped on an error.`,
+          "oldest event it lacks was recorded, less than STALL_AFTER_SECONDS (default 30) ago. 'stalled': " +
+          'behind and neither for that long: no worker is running, or none can advance.',
       },
     ),
   },
@@ -215,22 +210,13 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     async () =>
       Promise.all(
         PROJECTIONS.map(async (p) => {
-          const position = await readCheckpoint(db, p.schema)
-          const lagEvents = await countLogAfter(db, position)
-          let status: 'up-to-date' | 'catching-up' | 'stalled' = 'up-to-date'
-          if (lagEvents > 0) {
-            const [oldest] = await readLog(db, { after: position, limit: 1 })
-            const { moved } = await db
-              .withSchema(p.schema)
-              .selectFrom('checkpoint')
-              .select(
-                sql<boolean>`greatest(updated_at, ${oldest?.recordedAt ?? null}::timestamptz)
-                             > now() - make_interval(secs => ${STALL_SECONDS})`.as('moved'),
-              )
-              .executeTakeFirstOrThrow()
-            status = moved ? 'catching-up' : 'stalled'
+          const lag = await projectionLag(db, p, deps.config.STALL_AFTER_SECONDS)
+          return {
+            name: p.name,
+            position: encodePosition(lag.position),
+            lagEvents: lag.lagEvents,
+            status: lag.status,
           }
-          return { name: p.name, position: encodePosition(position), lagEvents, status }
         }),
       ),
   )

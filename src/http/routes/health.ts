@@ -5,7 +5,13 @@ import type { AppDeps } from '../deps.js'
 import { problem } from '../problem.js'
 import { problems } from '../schemas.js'
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+/** What the probes read: the API and the relay's and workers' own listeners pass the same. */
+export type HealthDeps = Pick<AppDeps, 'database' | 'readiness'>
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: HealthDeps }> = async (
+  app,
+  { deps },
+) => {
   // Liveness: no dependency is checked and no Host header is validated (load balancers send
   // their own), so a slow database never gets a healthy process restarted.
   app.get(

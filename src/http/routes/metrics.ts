@@ -1,44 +1,47 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { PROJECTIONS } from '../../../projections/index.js'
 import { busNames } from '../../bus/nats.js'
-import { START } from '../../eventstore/position.js'
-import { countLogAfter, readLog } from '../../eventstore/reader.js'
+import { loadRelayCursor } from '../../bus/relay-cursor.js'
 import {
   poolConnections,
   projectionLagEvents,
+  projectionStalled,
   registry,
   relayLagEvents,
   relayLagSeconds,
+  relayStalled,
 } from '../../metrics.js'
-import { readCheckpoint } from '../../projector/apply-batch.js'
+import { lagBehindLog, projectionLag } from '../../projector/status.js'
 import type { AppDeps } from '../deps.js'
 
-export const metricsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
+/** What /metrics reads: the API and the relay's and workers' own listeners pass the same. */
+export interface MetricsDeps {
+  database: AppDeps['database']
+  config: Pick<AppDeps['config'], 'NATS_URL' | 'NATS_PREFIX' | 'STALL_AFTER_SECONDS'>
+}
+
+export const metricsRoutes: FastifyPluginAsyncTypebox<{ deps: MetricsDeps }> = async (
   app,
   { deps },
 ) => {
   const db = deps.database.db
+  const stallSeconds = deps.config.STALL_AFTER_SECONDS
 
   /** The lags are read from the database, so any process (API or worker) reports the same. */
   async function measure(): Promise<void> {
     for (const p of PROJECTIONS) {
-      const lag = await countLogAfter(db, await readCheckpoint(db, p.schema))
-      projectionLagEvents.set({ projection: p.name }, lag)
+      const lag = await projectionLag(db, p, stallSeconds)
+      projectionLagEvents.set({ projection: p.name }, lag.lagEvents)
+      projectionStalled.set({ projection: p.name }, lag.status === 'stalled' ? 1 : 0)
     }
-    if (deps.config.NATS_URL) {
-      const row = await db
-        .selectFrom('relay_cursors')
-        .select([sql<string>`transaction_id::text`.as('tx'), 'global_position'])
-        .where('stream', '=', busNames(deps.config.NATS_PREFIX).stream)
-        .executeTakeFirst()
-      const cursor = row
-        ? { transactionId: BigInt(row.tx), globalPosition: row.global_position }
-        : START
-      relayLagEvents.set(await countLogAfter(db, cursor))
-      const [oldest] = await readLog(db, { after: cursor, limit: 1 })
-      relayLagSeconds.set(oldest ? (Date.now() - oldest.recordedAt.getTime()) / 1000 : 0)
+    // From the relay's cursor in PostgreSQL: an API without NATS_URL reports it too.
+    const cursor = await loadRelayCursor(db, busNames(deps.config.NATS_PREFIX).stream)
+    if (deps.config.NATS_URL || cursor.movedAt) {
+      const lag = await lagBehindLog(db, cursor.position, cursor.movedAt, stallSeconds)
+      relayLagEvents.set(lag.lagEvents)
+      relayLagSeconds.set(lag.oldestWaiting ? (Date.now() - lag.oldestWaiting.getTime()) / 1000 : 0)
+      relayStalled.set(lag.status === 'stalled' ? 1 : 0)
     }
     const pool = deps.database.pool
     if (pool) {
