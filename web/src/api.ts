@@ -24,24 +24,33 @@ let refreshing: Promise<Session | undefined> | undefined
 const sessionListeners = new Set<() => void>()
 
 export const currentSession = () => session
+/** Whether the page knows yet if it is signed in (the cookie has been traded, or not). */
+let known = false
+export const sessionKnown = () => known
 export function onSessionChange(listener: () => void): () => void {
   sessionListeners.add(listener)
   return () => sessionListeners.delete(listener)
 }
 
+/** Counts sign-ins and sign-outs: a cookie trade that started before one must not undo it. */
+let generation = 0
+
 function setSession(next: Session | undefined) {
+  known = true
   session = next && { ...next, expiresAt: Date.now() + next.expiresIn * 1000 }
   for (const listener of sessionListeners) listener()
 }
 
 /** Trades the session cookie for a fresh access token; one request at a time. */
 export function resumeSession(): Promise<Session | undefined> {
+  const started = generation
   refreshing ??= fetch('/api/session/refresh', { method: 'POST', credentials: 'same-origin' })
     .then(async (res) => (res.ok ? ((await res.json()) as Session) : undefined))
     .catch(() => undefined)
     .then((next) => {
-      setSession(next)
       refreshing = undefined
+      if (started !== generation) return session
+      setSession(next)
       return next
     })
   return refreshing
@@ -61,12 +70,14 @@ api.use({
 export async function signIn(username: string, password: string): Promise<string | undefined> {
   const { data, error } = await api.POST('/api/session', { body: { username, password } })
   if (error) return problemText(error)
+  generation++
   setSession(data)
   return undefined
 }
 
 export async function signOut(): Promise<void> {
   await api.DELETE('/api/session')
+  generation++
   setSession(undefined)
 }
 

@@ -3,7 +3,7 @@ import './style.css'
 import type { ComponentType } from 'preact'
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import { currentSession, onSessionChange, resumeSession, signOut } from './api'
+import { currentSession, onSessionChange, resumeSession, sessionKnown, signOut } from './api'
 import { Landing, SignIn, SignUp } from './pages/auth'
 import { MyBalance } from './pages/balance'
 import { Catalogue } from './pages/catalogue'
@@ -48,7 +48,7 @@ function Nav() {
   return (
     <nav aria-label="Main">
       <Link href="/home">Catalogue</Link>
-      {session ? (
+      {!sessionKnown() ? null : session ? (
         <>
           <Link href="/rentals">My rentals</Link>
           <Link href="/balance">My balance</Link>
@@ -71,20 +71,20 @@ function Nav() {
 
 function App() {
   const path = usePath()
-  const [ready, setReady] = useState(false)
   const [, rerender] = useState(0)
   useEffect(() => {
     const off = onSessionChange(() => rerender((n) => n + 1))
-    void resumeSession().then(() => setReady(true))
+    void resumeSession()
     return off
   }, [])
-  if (!ready) return <p class="loading">Loading…</p>
   const session = currentSession()
   let body = <NotFound />
   for (const route of ROUTES) {
     const params = match(route.path, path)
     if (!params) continue
-    if (route.who !== 'anyone' && !session) body = <SignIn />
+    // A page for anyone (the catalogue) reads its data while the session is being restored.
+    if (route.who !== 'anyone' && !sessionKnown()) body = <p class="loading">Loading…</p>
+    else if (route.who !== 'anyone' && !session) body = <SignIn />
     else if (route.who === 'staff' && session?.user.role !== 'staff') {
       body = (
         <Page title="Staff only">

@@ -69,10 +69,14 @@ export async function see(locator: Locator, text: string | RegExp): Promise<void
   await locator.filter({ hasText: text }).first().waitFor({ state: 'visible' })
 }
 
-/** The page as it looks now, kept in test/artifacts/ (ignored by git). */
-export async function shot(page: Page, name: string): Promise<void> {
+/**
+ * The page as it looks now, kept in test/artifacts/ (ignored by git): the whole page, or (given
+ * `at`) the screen with `at` scrolled into view, small enough for the README.
+ */
+export async function shot(page: Page, name: string, at?: Locator): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true })
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
+  await at?.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: !at })
 }
 
 /** axe-core on the page as it is: the serious and critical violations (none expected). */

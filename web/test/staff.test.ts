@@ -76,6 +76,7 @@ t.test('the back office, seen live by a patron', async (t) => {
   await see(desk.getByLabel('Balance now'), 'Paid$12.50')
   await see(desk.getByRole('table', { name: 'Payments' }), 'till 3')
   await shot(desk, 'staff-desk')
+  await shot(desk, 'desk', checkout)
   await see(home.getByLabel('Balance now'), 'Paid$12.50')
   t.pass("the patron's balance shows the payment without a reload")
   await home.getByRole('link', { name: 'My payments' }).click()

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact'
 // The catalogue (the old `/home`): covers, search, type filter, live availability, Rent.
 import { useState } from 'preact/hooks'
-import { api, type Book, currentSession } from '../api'
+import { api, type Book, currentSession, sessionKnown } from '../api'
 import { BOOKS, useLive } from '../live'
 import { Link } from '../router'
 import { ErrorText, Field, More, Notice, Page, useAction, usePaged } from '../ui'
@@ -68,7 +68,7 @@ function CatalogueCard(props: { book: Book }) {
   return (
     <BookCard book={book}>
       <p>{book.description}</p>
-      {currentSession() ? (
+      {!sessionKnown() ? null : currentSession() ? (
         <button
           type="button"
           onClick={rent}
