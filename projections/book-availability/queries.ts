@@ -54,12 +54,20 @@ export async function getBook(
 
 export interface BookFilter {
   type?: BookType
+  /** in the title or the author, any case */
   q?: string
+  /** in the title, any case */
+  title?: string
+  /** in the author, any case */
+  author?: string
   available?: boolean
   /** the (title, id) of the last book of the previous page */
   after?: readonly [string, string]
   limit: number
 }
+
+/** An ILIKE pattern matching any text that contains `text` as it is (no wildcards of its own). */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 /** Books by title, then id; `limit + 1` rows so the caller can tell if there is a next page. */
 export async function listBooks(
@@ -72,9 +80,11 @@ export async function listBooks(
   if (f.type) q = q.where('book_type', '=', f.type)
   if (f.available) q = q.where(sql<boolean>`copies > copies_out`)
   if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const like = containing(f.q)
     q = q.where((eb) => eb.or([eb('title', 'ilike', like), eb('author', 'ilike', like)]))
   }
+  if (f.title) q = q.where('title', 'ilike', containing(f.title))
+  if (f.author) q = q.where('author', 'ilike', containing(f.author))
   if (f.after) q = q.where(sql<boolean>`(title, book_id) > (${f.after[0]}, ${f.after[1]}::uuid)`)
   const rows = await read(
     q

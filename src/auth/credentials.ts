@@ -63,14 +63,21 @@ export async function findTokenHolder(
 /**
  * A short-lived access token (JWT_SECRET, ACCESS_TOKEN_TTL_SECONDS) for the user. Besides `sub`
  * and `role`, it carries the old service's claims (`user_id`, `username`, `email`; `exp` is
- * always there): its clients read `user_id` from the token to build their URLs.
+ * always there): its clients read `user_id` from the token to build their URLs. `orig_iat` is
+ * when the chain of tokens began: a refresh (POST /api-token-refresh/) carries it on, and none is
+ * granted past the refresh token lifetime after it.
  */
-export function issueAccessToken(app: FastifyInstance, user: TokenHolder): string {
+export function issueAccessToken(
+  app: FastifyInstance,
+  user: TokenHolder,
+  origIat: number = Math.floor(Date.now() / 1000),
+): string {
   return app.jwt.sign({
     sub: user.id,
     role: user.role,
     username: user.username,
     user_id: user.id,
     email: user.email ?? '',
+    orig_iat: origIat,
   })
 }

@@ -15,11 +15,11 @@ export async function demoCatalogue(args: string[], config: Config): Promise<num
     await prepareDatabase(config, database)
     const deps = commandDeps(config, database)
     let added = 0
-    for (const [title, author, type, copies, description] of DEMO_BOOKS) {
+    for (const [title, author, type, copies, description, isbn = null] of DEMO_BOOKS) {
       try {
         await addBook(
           deps,
-          { title, author, type, copies, description },
+          { title, author, type, copies, description, isbn },
           { actor: 'demo-catalogue' },
         )
         added++

@@ -21,10 +21,26 @@ export interface RegisterResult {
   position: Position
 }
 
-/** Registers a user: the UserRegistered event and the credentials row, in one transaction. */
+/** Profile fields an account may be registered with (staff creating accounts). */
+export interface InitialProfile {
+  name?: string | null
+  phone?: string | null
+  address?: string | null
+}
+
+/**
+ * Registers a user: the UserRegistered event (and ProfileUpdated when a profile is given) and the
+ * credentials row, in one transaction.
+ */
 export function registerUser(
   deps: CommandDeps,
-  input: { username: string; email: string | null; passwordHash: string; role: Role },
+  input: {
+    username: string
+    email: string | null
+    passwordHash: string
+    role: Role
+    profile?: InitialProfile
+  },
   metadata: EventMetadata,
   options?: CommandOptions<RegisterResult>,
 ): Promise<RegisterResult> {
@@ -39,12 +55,19 @@ export function registerUser(
         streams: [stream],
         decide: (streams, now) => {
           const account = streams.get(stream, initialAccountState)
-          const { username, email, role } = input
-          const events = decideAccount(
+          const { username, email, role, profile = {} } = input
+          const context = { now, limits: deps.limits }
+          const registered = decideAccount(
             { type: 'RegisterUser', userId, username, email, role },
             account.state,
-            { now, limits: deps.limits },
+            context,
           )
+          const profiled = decideAccount(
+            { type: 'UpdateProfile', ...profile },
+            registered.reduce(evolveAccount, account.state),
+            context,
+          )
+          const events = [...registered, ...profiled]
           return {
             appends: [
               appendFor(account, events, evolveAccount, {
@@ -59,6 +82,7 @@ export function registerUser(
                 email,
                 password_hash: input.passwordHash,
                 role,
+                ...profile,
               }),
             ],
             // Registered meanwhile, by someone else: the check above could not see it yet.

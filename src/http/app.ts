@@ -70,6 +70,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           'Commands answer with a `position`; pass it as `?minPosition=` to any query to read your own writes. ' +
           'Errors are problem+json (RFC 9457) with a stable `code`.',
       },
+      // In the order Swagger UI shows them.
+      tags: [
+        { name: 'accounts', description: 'Registration, sign-in, profiles' },
+        { name: 'books', description: 'The catalogue and its availability' },
+        { name: 'rentals', description: 'Renting and returning' },
+        { name: 'payments', description: 'Money taken at the desk' },
+        { name: 'balances', description: 'What a user owes, at any time' },
+        { name: 'audit', description: 'The event log, its export and its signed hash chain' },
+        { name: 'operations', description: 'Health, readiness, metrics, read models' },
+        {
+          name: 'seed-compatible',
+          description:
+            'The old Django service’s paths, for its clients (API.md, Seed-compatible routes): ' +
+            'the same accounts, events and read models, in the old shapes, with its holes ' +
+            'closed. Paths answer with and without the trailing slash. Errors are problem+json ' +
+            'that also carry the old keys (`non_field_errors`, `{"<field>": ["message"]}`).',
+        },
+      ],
       components: {
         securitySchemes: {
           bearerAuth: {

@@ -81,13 +81,17 @@ export const UserSchema = Type.Object(
 export const withPosition = <T extends ReturnType<typeof Type.Object>>(schema: T) =>
   Type.Object({ ...schema.properties, position: Position })
 
-const ProblemRef = Type.Unsafe<ProblemBody>({ $ref: 'Problem#' })
+type ProblemRef = ReturnType<typeof Type.Unsafe<ProblemBody>>
+
+/** Responses for the statuses a route can answer with, each the problem schema of that $id. */
+export function problemsAs<const S extends readonly number[]>(
+  schemaId: 'Problem' | 'OldProblem',
+  ...statuses: S
+): { [K in S[number]]: ProblemRef } {
+  const ref = Type.Unsafe<ProblemBody>({ $ref: `${schemaId}#` })
+  return Object.fromEntries(statuses.map((s) => [s, ref])) as { [K in S[number]]: ProblemRef }
+}
 
 /** Problem responses for the statuses a route can answer with. */
-export function problems<const S extends readonly number[]>(
-  ...statuses: S
-): { [K in S[number]]: typeof ProblemRef } {
-  return Object.fromEntries(statuses.map((s) => [s, ProblemRef])) as {
-    [K in S[number]]: typeof ProblemRef
-  }
-}
+export const problems = <const S extends readonly number[]>(...statuses: S) =>
+  problemsAs('Problem', ...statuses)

@@ -24,3 +24,18 @@ const coercing = makeAjv({ coerceTypes: 'array' })
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? strict : coercing).compile(schema)
+
+/**
+ * A rule a schema cannot say, refused in the shape of the schema's own failures: the errors
+ * plugin lists the field under `errors`, and the old service's paths name it as it did.
+ */
+export function fieldFailure(
+  field: string,
+  message: string,
+  failure: { keyword: string; params?: Record<string, unknown> } = { keyword: 'custom' },
+) {
+  return Object.assign(new Error(message), {
+    validationContext: 'body',
+    validation: [{ instancePath: `/${field}`, schemaPath: '#', params: {}, ...failure, message }],
+  })
+}

@@ -269,6 +269,116 @@ forEachApp(
         expect: ownerOrStaff(200),
       },
       {
+        method: 'POST',
+        route: '/api-token-refresh/',
+        request: () => ({ url: '/api-token-refresh/', payload: { token: owner.token } }),
+        expect: all(200),
+      },
+      {
+        method: 'POST',
+        route: '/api-token-verify/',
+        request: () => ({ url: '/api-token-verify/', payload: { token: owner.token } }),
+        expect: all(200),
+      },
+      {
+        method: 'GET',
+        route: '/api/v1/accounts/',
+        request: () => ({ url: '/api/v1/accounts/' }),
+        expect: staffOnly(200),
+      },
+      {
+        method: 'POST',
+        route: '/api/v1/accounts/',
+        request: () => {
+          const n = fresh()
+          return {
+            url: '/api/v1/accounts/',
+            payload: { username: n, email: `${n}@example.com`, password: 'long enough' },
+          }
+        },
+        expect: staffOnly(201),
+      },
+      {
+        method: 'GET',
+        route: '/api/v1/accounts/{id}',
+        request: () => ({ url: `/api/v1/accounts/${owner.id}` }),
+        expect: ownerOrStaff(200),
+      },
+      ...(['PUT', 'PATCH'] as const).map(
+        (method): Row => ({
+          method,
+          route: '/api/v1/accounts/{id}/update',
+          request: () => ({
+            url: `/api/v1/accounts/${owner.id}/update`,
+            payload: { name: 'Someone' },
+          }),
+          expect: ownerOrStaff(200),
+        }),
+      ),
+      {
+        method: 'POST',
+        route: '/api/{version}/books/',
+        request: () => ({
+          url: '/api/v2/books/',
+          payload: { name: fresh(), author: 'B', description: 'A book.', book_type: 3 },
+        }),
+        expect: staffOnly(201),
+      },
+      {
+        method: 'GET',
+        route: '/api/{version}/books/{id}',
+        request: () => ({ url: `/api/v1/books/${book.id}` }),
+        expect: all(200),
+      },
+      ...(['PUT', 'PATCH'] as const).map(
+        (method): Row => ({
+          method,
+          route: '/api/{version}/books/{id}/update',
+          request: () => ({
+            url: `/api/v3/books/${book.id}/update`,
+            payload: { description: fresh() },
+          }),
+          expect: staffOnly(200),
+        }),
+      ),
+      {
+        method: 'DELETE',
+        route: '/api/{version}/books/{id}/delete',
+        request: async () => ({
+          url: `/api/v1/books/${(await addBook(staff, { title: fresh() })).id}/delete`,
+        }),
+        expect: staffOnly(204),
+      },
+      {
+        method: 'GET',
+        route: '/api/{version}/book_rentals/{ref}',
+        request: () => ({ url: `/api/v2/book_rentals/${rental}` }),
+        expect: ownerOrStaff(200),
+      },
+      {
+        method: 'GET',
+        route: '/api/{version}/book_rentals/users/{user_id}',
+        request: () => ({ url: `/api/v2/book_rentals/users/${owner.id}` }),
+        expect: ownerOrStaff(200),
+      },
+      ...(['PUT', 'PATCH'] as const).map(
+        (method): Row => ({
+          method,
+          route: '/api/{version}/book_rentals/{ref}/update',
+          request: async () => ({
+            url: `/api/v1/book_rentals/${await rentAsOwner()}/update`,
+            payload: { status: 1 },
+          }),
+          expect: ownerOrStaff(200),
+        }),
+      ),
+      {
+        method: 'DELETE',
+        route: '/api/{version}/book_rentals/{ref}/delete',
+        request: async () => ({ url: `/api/v3/book_rentals/${await rentAsOwner()}/delete` }),
+        expect: staffOnly(204),
+      },
+      {
         method: 'GET',
         route: '/api/audit/public-key',
         request: () => ({ url: '/api/audit/public-key' }),
@@ -362,5 +472,7 @@ forEachApp(
     }
   },
   // Three login routes each sign in once per caller: more than the default per-minute allowance.
-  { LOGIN_MAX_PER_MINUTE: '100' },
+  // The owner rents once per caller for every row that consumes a rental, and the refused
+  // callers' rentals stay open: more than the default limit of open rentals.
+  { LOGIN_MAX_PER_MINUTE: '100', MAX_OPEN_RENTALS: '100' },
 )

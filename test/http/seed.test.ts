@@ -5,13 +5,30 @@ import { returnBook } from '../../src/commands/rentals.js'
 import { comparePositions, encodePosition } from '../../src/eventstore/position.js'
 import { commandDeps } from '../../src/service.js'
 import { DAY, forEachApp } from '../helpers/app.js'
+import { PROBLEM, UNKNOWN } from '../helpers/seed.js'
 
-const PASSWORD = 'correct horse battery' // what ctx.user registers with
-const PROBLEM = 'application/problem+json; charset=utf-8'
-const UNKNOWN = '00000000-0000-4000-8000-000000000000'
-const jwt = (token: string) => ({ authorization: `JWT ${token}` })
-const subOf = (token: string): string =>
-  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).sub
+/** Every path of API.md's seed-compatible table, as it spells them. */
+const SEED_PATHS = [
+  '/api-token-auth/',
+  '/api-token-refresh/',
+  '/api-token-verify/',
+  '/api/rest-auth/registration/',
+  '/api/v1/accounts/',
+  '/api/v1/accounts/{id}',
+  '/api/v1/accounts/{id}/update',
+  '/api/{version}/books/',
+  '/api/{version}/books/{id}',
+  '/api/{version}/books/{id}/update',
+  '/api/{version}/books/{id}/delete',
+  '/api/{version}/book_rentals/',
+  '/api/{version}/book_rentals/create',
+  '/api/{version}/book_rentals/{ref}',
+  '/api/{version}/book_rentals/users/{user_id}',
+  '/api/{version}/book_rentals/{ref}/update',
+  '/api/{version}/book_rentals/{ref}/delete',
+  '/api/{version}/book_rentals/users/balance/{user_id}',
+]
+const otherSpelling = (path: string) => (path.endsWith('/') ? path.slice(0, -1) : `${path}/`)
 
 forEachApp(t, async (t, { app, user, clock, config, database }) => {
   const staff = await user('staff')
@@ -27,7 +44,6 @@ forEachApp(t, async (t, { app, user, clock, config, database }) => {
     t.equal(res.statusCode, 201, `added ${title}`)
     return res.json() as { id: string; position: string }
   }
-  const login = (payload: object) => post('/api-token-auth/', payload)
   const rent = (version: string, book: string, headers: Record<string, string>) =>
     post(`/api/${version}/book_rentals/create`, { book }, headers)
   const balance = (
@@ -46,79 +62,20 @@ forEachApp(t, async (t, { app, user, clock, config, database }) => {
   const beloved = await addBook(t, 'Beloved', 'novel', 1)
   const ready = beloved.position // every account above is in the read models at this position
 
-  await t.test('POST /api-token-auth/ signs in; the token works as JWT <token>', async (t) => {
-    const res = await login({ username: alice.username, password: PASSWORD })
-    t.equal(res.statusCode, 200)
-    const { token } = res.json()
-    t.equal(subOf(token), alice.id, 'a token for that account')
-    const own = await balance('v1', alice.id, jwt(token), ready)
-    t.equal(own.statusCode, 200)
-    t.same(own.json(), [{ user_id: alice.id, balance: '0.00' }])
-
-    const wrong = await login({ username: alice.username, password: 'not the password' })
-    const unknown = await login({ username: 'nobody-at-all', password: PASSWORD })
-    t.equal(wrong.statusCode, 401, 'wrong password is a 401, not the old 400')
-    t.equal(wrong.headers['content-type'], PROBLEM)
-    t.equal(unknown.statusCode, 401)
-    t.same(unknown.json(), wrong.json(), 'the same body for an unknown user and a wrong password')
-
-    const missing = await login({ username: alice.username })
-    t.equal(missing.statusCode, 400)
-    t.match(missing.json().errors, [{ path: 'body/password' }])
-  })
-
-  await t.test('POST /api/rest-auth/registration/ registers and signs in', async (t) => {
-    const form = {
-      username: 'old.client',
-      email: 'old.client@example.com',
-      password1: 'spice must flow',
-      password2: 'spice must flows',
-    }
-    const register = (payload: object) => post('/api/rest-auth/registration/', payload)
-    const mismatch = await register(form)
-    t.equal(mismatch.statusCode, 400)
-    t.equal(mismatch.headers['content-type'], PROBLEM)
-    t.match(mismatch.json(), {
-      code: 'VALIDATION_FAILED',
-      errors: [{ path: 'body/password2', message: String }],
-    })
-    t.equal(mismatch.json().errors.length, 1)
-
-    const matching = { ...form, password2: form.password1 }
-    for (const bad of [
-      { ...matching, password1: 'short', password2: 'short' },
-      { ...matching, email: 'not-an-email' },
-      { ...matching, username: 'no spaces' },
-    ]) {
-      const res = await register(bad)
-      t.equal(res.statusCode, 400, JSON.stringify(bad))
-    }
-
-    const res = await register(matching)
-    t.equal(res.statusCode, 201, 'the refused attempts created nothing')
-    t.same(Object.keys(res.json()), ['token'])
-    const { token } = res.json()
-    const rented = await rent('v3', middlemarch.id, jwt(token))
-    t.equal(rented.statusCode, 201, 'the token signs the new user in')
-    t.equal(rented.json().user, subOf(token))
-    const owed = await balance('v3', subOf(token), jwt(token), rented.json().position)
-    t.same(owed.json(), [{ user_id: subOf(token), balance: '2.00' }], 'a v3 regular day')
-
-    const again = await register({ ...matching, username: 'OLD.CLIENT', email: 'o@example.com' })
-    t.equal(again.statusCode, 409)
-    t.equal(again.json().code, 'USERNAME_TAKEN')
-    const email = await register({ ...matching, username: 'another.client' })
-    t.equal(email.statusCode, 409)
-    t.equal(email.json().code, 'EMAIL_TAKEN')
-  })
-
   await t.test('GET /api/:version/books/ lists every book in the old shape', async (t) => {
     const res = await app.inject({ url: `/api/v2/books/?minPosition=${ready}` })
     t.equal(res.statusCode, 200)
     t.ok(res.headers['x-ledger-position'], 'tells the read model position')
     t.same(
       res.json().find((b: { id: string }) => b.id === dune.id),
-      { id: dune.id, name: 'Dune', description: 'About Dune', author: 'Someone', book_type: 2 },
+      {
+        id: dune.id,
+        name: 'Dune',
+        description: 'About Dune',
+        author: 'Someone',
+        book_type: 2,
+        image: null,
+      },
     )
     const typeOf = (id: string) => res.json().find((b: { id: string }) => b.id === id)?.book_type
     t.equal(typeOf(middlemarch.id), 1, 'regular is 1')
@@ -221,7 +178,8 @@ forEachApp(t, async (t, { app, user, clock, config, database }) => {
     const none = await rent('v3', beloved.id, bob.auth)
     t.equal(none.statusCode, 409)
     t.equal(none.json().code, 'NO_COPY_AVAILABLE')
-    t.equal((await rent('v3', 'not-a-uuid', bob.auth)).statusCode, 400)
+    t.equal((await rent('v3', 'not-a-uuid', bob.auth)).statusCode, 404, 'not a UUID: no book')
+    t.equal((await post('/api/v3/book_rentals/create', { book: 7 }, bob.auth)).statusCode, 404)
 
     const keyed = { ...bob.auth, 'idempotency-key': 'seed-rent-1' }
     const first = await rent('v2', middlemarch.id, keyed)
@@ -269,19 +227,48 @@ forEachApp(t, async (t, { app, user, clock, config, database }) => {
     }
   })
 
-  await t.test('the routes are documented under seed-compatible', async (t) => {
+  await t.test('the routes are documented under seed-compatible, each path once', async (t) => {
     const doc = (await app.inject({ url: '/docs/json' })).json()
-    t.same(doc.paths['/api-token-auth/'].post.tags, ['seed-compatible'])
-    t.same(doc.paths['/api/{version}/book_rentals/create'].post.tags, ['seed-compatible'])
+    const tag = doc.tags.find((g: { name: string }) => g.name === 'seed-compatible')
+    t.match(tag, { description: /old Django service/ }, 'the tag is declared, with a description')
+    const seedPaths = Object.entries(
+      doc.paths as Record<string, Record<string, { tags: string[] }>>,
+    )
+      .filter(([, ops]) => Object.values(ops).some((op) => op.tags?.includes('seed-compatible')))
+      .map(([path]) => path)
+    t.same(seedPaths.sort(), [...SEED_PATHS].sort(), 'every old path, as API.md spells it')
+    for (const path of seedPaths) {
+      for (const [method, op] of Object.entries(doc.paths[path] as Record<string, object>)) {
+        t.match(op, { tags: ['seed-compatible'], summary: String }, `${method} ${path}`)
+      }
+      t.notOk(doc.paths[otherSpelling(path)], `${path} is listed once`)
+    }
   })
 
-  await t.test('sign-in attempts are rate limited', async (t) => {
-    let status = 0
-    for (let i = 0; i <= config.LOGIN_MAX_PER_MINUTE && status !== 429; i++) {
-      const res = await login({ username: bob.username, password: 'guess' })
-      status = res.statusCode
-      if (status === 429) t.equal(res.json().code, 'RATE_LIMITED')
+  await t.test('every old path answers with and without its trailing slash', async (t) => {
+    const doc = (await app.inject({ url: '/docs/json' })).json()
+    for (const path of SEED_PATHS) {
+      for (const method of Object.keys(doc.paths[path])) {
+        for (const url of [path, otherSpelling(path)]) {
+          const concrete = url.replace('{version}', 'v1').replace(/\{[a-z_]+\}/g, UNKNOWN)
+          const res = await app.inject({
+            method: method.toUpperCase() as 'GET',
+            url: concrete,
+            headers: staff.auth,
+            ...(method !== 'get' && method !== 'delete' && { payload: {} }),
+          })
+          const routed = !(res.statusCode === 404 && /^No route/.test(res.json().detail))
+          t.ok(routed, `${method.toUpperCase()} ${url}: ${res.statusCode}`)
+        }
+      }
     }
-    t.equal(status, 429)
+  })
+
+  await t.test('/swagger and /redoc lead to /docs', async (t) => {
+    for (const url of ['/swagger', '/redoc', '/swagger/', '/redoc/']) {
+      const res = await app.inject({ url })
+      t.equal(res.statusCode, 301, url)
+      t.equal(res.headers.location, '/docs', url)
+    }
   })
 })

@@ -3,7 +3,15 @@ import t from 'tap'
 import { DEMO_BOOKS } from '../../src/cli/data/demo-books.js'
 import { demoCatalogue } from '../../src/cli/demo-catalogue.js'
 import { loadConfig } from '../../src/config.js'
+import { normalizeIsbn } from '../../src/domain/isbn.js'
 import { createPostgresDatabase, openTestDatabase } from '../helpers/db.js'
+
+t.test('every ISBN of the demo catalogue is an ISBN-13 with a right check digit', async (t) => {
+  const isbns = DEMO_BOOKS.flatMap(([title, , , , , isbn]) => (isbn ? [[title, isbn]] : []))
+  t.ok(isbns.length >= DEMO_BOOKS.length - 2, `${isbns.length} of ${DEMO_BOOKS.length} have one`)
+  for (const [title, isbn] of isbns) t.equal(normalizeIsbn(isbn!), isbn, `${title}: ${isbn}`)
+  t.equal(new Set(isbns.map(([, isbn]) => isbn)).size, isbns.length, 'no ISBN twice')
+})
 
 t.test('demo-catalogue adds every book once, of all three types', async (t) => {
   const url = await createPostgresDatabase(t)
@@ -38,4 +46,8 @@ t.test('demo-catalogue adds every book once, of all three types', async (t) => {
     rows.reduce((s, r) => s + r.n, 0),
     DEMO_BOOKS.length,
   )
+  const withIsbn = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM events
+    WHERE type = 'BookAdded' AND data->>'isbn' IS NOT NULL`.execute(database.db)
+  t.equal(withIsbn.rows[0]!.n, DEMO_BOOKS.filter((b) => b[5]).length, 'the books carry their ISBNs')
 })

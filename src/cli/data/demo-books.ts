@@ -1,7 +1,11 @@
 import type { BookType } from '../../domain/pricing.js'
 
-/** [title, author, type, copies, description]: the demo catalogue, twelve books of each type. */
-export type DemoBook = readonly [string, string, BookType, number, string]
+/**
+ * [title, author, type, copies, description, isbn]: the demo catalogue, twelve books of each type,
+ * each with the ISBN-13 of a common edition (checksums verified by
+ * test/integration/demo-catalogue.test.ts; left out where not known for sure).
+ */
+export type DemoBook = readonly [string, string, BookType, number, string, string?]
 
 export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
   // regular: reference, history and other non-fiction
@@ -11,6 +15,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     4,
     'A short guide to clear English prose.',
+    '9780205309023',
   ],
   [
     'A Brief History of Time',
@@ -18,6 +23,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     3,
     'Cosmology from the Big Bang to black holes, for the general reader.',
+    '9780553380163',
   ],
   [
     'The Origin of Species',
@@ -25,6 +31,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     2,
     'The 1859 argument for evolution by natural selection.',
+    '9780451529060',
   ],
   [
     'Silent Spring',
@@ -32,6 +39,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     2,
     'How pesticides were poisoning the living world.',
+    '9780618249060',
   ],
   [
     'The Structure of Scientific Revolutions',
@@ -39,6 +47,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     2,
     'Paradigms, normal science and how they break.',
+    '9780226458083',
   ],
   [
     'Gödel, Escher, Bach',
@@ -46,6 +55,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     2,
     'Self-reference in logic, art and music.',
+    '9780465026562',
   ],
   [
     'The Selfish Gene',
@@ -53,6 +63,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     3,
     "Evolution seen from the gene's point of view.",
+    '9780199291151',
   ],
   [
     'Guns, Germs, and Steel',
@@ -60,6 +71,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     3,
     'Why history unfolded differently on different continents.',
+    '9780393317558',
   ],
   [
     'The Art of Computer Programming, Volume 1',
@@ -67,6 +79,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     1,
     'Fundamental algorithms, with exercises.',
+    '9780201896831',
   ],
   [
     'Thinking, Fast and Slow',
@@ -74,6 +87,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     4,
     'The two systems that drive the way we think.',
+    '9780374275631',
   ],
   [
     'The Wealth of Nations',
@@ -81,8 +95,16 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'regular',
     1,
     'An inquiry into the nature and causes of the wealth of nations.',
+    '9780553585971',
   ],
-  ["A Room of One's Own", 'Virginia Woolf', 'regular', 2, 'An essay on women, money and writing.'],
+  [
+    "A Room of One's Own",
+    'Virginia Woolf',
+    'regular',
+    2,
+    'An essay on women, money and writing.',
+    '9780156787338',
+  ],
   // fiction: genre fiction and short stories
   [
     'Dune',
@@ -90,6 +112,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'fiction',
     5,
     'Politics, religion and ecology on the desert planet Arrakis.',
+    '9780441172719',
   ],
   [
     'The Left Hand of Darkness',
@@ -97,6 +120,7 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'fiction',
     3,
     'An envoy on a world whose people have no fixed sex.',
+    '9780441478125',
   ],
   [
     'Foundation',
@@ -104,15 +128,31 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'fiction',
     4,
     'A mathematician plans for the fall of a galactic empire.',
+    '9780553293357',
   ],
-  ['Neuromancer', 'William Gibson', 'fiction', 3, 'A washed-up hacker is hired for one last job.'],
-  ['The Hobbit', 'J. R. R. Tolkien', 'fiction', 5, 'Bilbo Baggins goes there and back again.'],
+  [
+    'Neuromancer',
+    'William Gibson',
+    'fiction',
+    3,
+    'A washed-up hacker is hired for one last job.',
+    '9780441569595',
+  ],
+  [
+    'The Hobbit',
+    'J. R. R. Tolkien',
+    'fiction',
+    5,
+    'Bilbo Baggins goes there and back again.',
+    '9780547928227',
+  ],
   [
     'A Wizard of Earthsea',
     'Ursula K. Le Guin',
     'fiction',
     3,
     'A young mage looses a shadow on the world.',
+    '9780553262506',
   ],
   [
     'The Murder of Roger Ackroyd',
@@ -121,22 +161,45 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     3,
     'Hercule Poirot and a narrator with a secret.',
   ],
-  ['The Big Sleep', 'Raymond Chandler', 'fiction', 2, 'Philip Marlowe and the Sternwood family.'],
-  ['Ficciones', 'Jorge Luis Borges', 'fiction', 2, 'Labyrinths, libraries and infinite books.'],
+  [
+    'The Big Sleep',
+    'Raymond Chandler',
+    'fiction',
+    2,
+    'Philip Marlowe and the Sternwood family.',
+    '9780394758282',
+  ],
+  [
+    'Ficciones',
+    'Jorge Luis Borges',
+    'fiction',
+    2,
+    'Labyrinths, libraries and infinite books.',
+    '9780802130303',
+  ],
   [
     "The Hitchhiker's Guide to the Galaxy",
     'Douglas Adams',
     'fiction',
     4,
     'Earth is demolished; Arthur Dent keeps his towel.',
+    '9780345391803',
   ],
-  ['Fahrenheit 451', 'Ray Bradbury', 'fiction', 3, 'A fireman whose job is to burn books.'],
+  [
+    'Fahrenheit 451',
+    'Ray Bradbury',
+    'fiction',
+    3,
+    'A fireman whose job is to burn books.',
+    '9781451673319',
+  ],
   [
     'The Day of the Triffids',
     'John Wyndham',
     'fiction',
     2,
     'Blinded humanity and walking carnivorous plants.',
+    '9780812967128',
   ],
   // novel: literary novels
   [
@@ -145,16 +208,32 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'novel',
     4,
     'Elizabeth Bennet and Mr Darcy misjudge each other.',
+    '9780141439518',
   ],
-  ['Middlemarch', 'George Eliot', 'novel', 2, 'A study of provincial life.'],
-  ['Anna Karenina', 'Leo Tolstoy', 'novel', 3, 'Love, society and ruin in imperial Russia.'],
-  ['Moby-Dick', 'Herman Melville', 'novel', 2, 'Captain Ahab hunts the white whale.'],
+  ['Middlemarch', 'George Eliot', 'novel', 2, 'A study of provincial life.', '9780141439549'],
+  [
+    'Anna Karenina',
+    'Leo Tolstoy',
+    'novel',
+    3,
+    'Love, society and ruin in imperial Russia.',
+    '9780143035008',
+  ],
+  [
+    'Moby-Dick',
+    'Herman Melville',
+    'novel',
+    2,
+    'Captain Ahab hunts the white whale.',
+    '9780142437247',
+  ],
   [
     'Crime and Punishment',
     'Fyodor Dostoevsky',
     'novel',
     3,
     'A student commits a murder and cannot escape it.',
+    '9780679734505',
   ],
   [
     'One Hundred Years of Solitude',
@@ -162,23 +241,47 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'novel',
     3,
     'Seven generations of the Buendía family in Macondo.',
+    '9780060883287',
   ],
-  ['To the Lighthouse', 'Virginia Woolf', 'novel', 2, 'The Ramsay family on the Isle of Skye.'],
-  ['Things Fall Apart', 'Chinua Achebe', 'novel', 3, 'Okonkwo and the coming of colonial rule.'],
+  [
+    'To the Lighthouse',
+    'Virginia Woolf',
+    'novel',
+    2,
+    'The Ramsay family on the Isle of Skye.',
+    '9780156907392',
+  ],
+  [
+    'Things Fall Apart',
+    'Chinua Achebe',
+    'novel',
+    3,
+    'Okonkwo and the coming of colonial rule.',
+    '9780385474542',
+  ],
   [
     'The Great Gatsby',
     'F. Scott Fitzgerald',
     'novel',
     4,
     'Jay Gatsby and the green light across the bay.',
+    '9780743273565',
   ],
-  ['Beloved', 'Toni Morrison', 'novel', 2, 'A house haunted by the past of slavery.'],
+  [
+    'Beloved',
+    'Toni Morrison',
+    'novel',
+    2,
+    'A house haunted by the past of slavery.',
+    '9781400033416',
+  ],
   [
     'Jane Eyre',
     'Charlotte Brontë',
     'novel',
     3,
     'An orphaned governess and the master of Thornfield.',
+    '9780141441146',
   ],
   [
     'The Remains of the Day',
@@ -186,5 +289,6 @@ export const DEMO_BOOKS: readonly DemoBook[] = Object.freeze([
     'novel',
     2,
     'A butler looks back on a life of service.',
+    '9780679731726',
   ],
 ])

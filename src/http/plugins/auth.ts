@@ -16,6 +16,8 @@ export interface AccessClaims {
   /** The old service's claims: the same id as `sub`, and the account's email. */
   user_id?: string
   email?: string
+  /** When the first token of a refreshed chain was issued (seconds since the epoch). */
+  orig_iat?: number
 }
 
 export interface AuthUser {

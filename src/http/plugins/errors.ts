@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { DomainError, type ErrorCode } from '../../domain/errors.js'
 import { InvalidPositionError } from '../../eventstore/position.js'
-import { problem } from '../problem.js'
+import { type ProblemBody, problem } from '../problem.js'
 
 const byStatus: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -29,7 +29,7 @@ const isDataException = (err: unknown) =>
   typeof (err as { code?: unknown }).code === 'string' &&
   /^22[0-9A-Z]{3}$/.test((err as { code: string }).code)
 
-function toProblem(err: FastifyError) {
+function toProblem(err: FastifyError): ProblemBody | undefined {
   if (err instanceof DomainError) return problem(err.code, err.detail)
   if (err instanceof InvalidPositionError) return problem('VALIDATION_FAILED', err.message)
   if (isDataException(err))
@@ -65,23 +65,38 @@ export function frameworkErrors(err: FastifyError, _request: FastifyRequest, rep
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
+/** Extends a problem body with a route family's own members (RFC 9457 extension members). */
+export type ProblemShape = (body: ProblemBody, err: FastifyError) => ProblemBody
+
+/**
+ * Answers an error as problem+json; `shape` (a route family's error handler, e.g. the old
+ * service's paths) may add members or restate the problem, never drop the standard ones.
+ */
+export function sendProblem(
+  err: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  shape?: ProblemShape,
+) {
+  const found = toProblem(err)
+  if (isDataException(err)) {
+    request.log.warn({ err }, 'input reached PostgreSQL that a schema should have refused')
+  }
+  if (!found) {
+    request.log.error({ err }, 'unhandled error')
+    return reply
+      .code(500)
+      .type('application/problem+json')
+      .send(problem('INTERNAL', 'Something went wrong on our side; it has been logged.'))
+  }
+  const body = shape ? shape(found, err) : found
+  if (body.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60')
+  if (body.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1')
+  return reply.code(body.status).type('application/problem+json').send(body)
+}
+
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const body = toProblem(err)
-    if (isDataException(err)) {
-      request.log.warn({ err }, 'input reached PostgreSQL that a schema should have refused')
-    }
-    if (!body) {
-      request.log.error({ err }, 'unhandled error')
-      return reply
-        .code(500)
-        .type('application/problem+json')
-        .send(problem('INTERNAL', 'Something went wrong on our side; it has been logged.'))
-    }
-    if (body.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60')
-    if (body.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1')
-    return reply.code(body.status).type('application/problem+json').send(body)
-  })
+  app.setErrorHandler((err: FastifyError, request, reply) => sendProblem(err, request, reply))
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)

@@ -13,6 +13,7 @@ import { encodePosition } from '../../eventstore/position.js'
 import type { AppDeps } from '../deps.js'
 import { sendIdempotent } from '../idempotency.js'
 import { problems, Text, UserSchema, withPosition } from '../schemas.js'
+import { fieldFailure } from '../validation.js'
 import { IdempotencyHeaders, meta } from './command-meta.js'
 
 /** bcrypt reads only the first 72 bytes: a longer password would be cut without a word. */
@@ -86,13 +87,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     async (request, reply) => {
       const { username, email, password } = request.body
       const tooLong = passwordTooLong(password)
-      if (tooLong) {
-        // Shaped as the schema's own failures, so that the errors plugin lists the field.
-        throw Object.assign(new Error(tooLong), {
-          validationContext: 'body',
-          validation: [{ instancePath: '/password', message: tooLong }],
-        })
-      }
+      if (tooLong) throw fieldFailure('password', tooLong)
       return sendIdempotent(db, request, reply, respondRegistered, async (options) => {
         await refuseTaken(db, { username, email })
         return registerUser(

@@ -13,7 +13,8 @@ import { IdempotencyHeaders, meta } from './command-meta.js'
 
 const readModel = 'book-availability'
 
-const BookInput = {
+/** The fields of a book as commands take them: the one set of rules for every route. */
+export const BookInput = {
   title: Text(1, 300),
   author: Text(1, 300),
   description: Text(1, 10_000, 'not blank'),

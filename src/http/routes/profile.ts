@@ -17,6 +17,7 @@ import { sendIdempotent } from '../idempotency.js'
 import { currentUser } from '../plugins/auth.js'
 import { MinPositionQuery } from '../plugins/consistency.js'
 import { Cents, problems, Text, Uuid, withPosition } from '../schemas.js'
+import { fieldFailure } from '../validation.js'
 import { IdempotencyHeaders, meta } from './command-meta.js'
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
@@ -57,7 +58,9 @@ export function cleanProfile<T extends Record<string, string | null | undefined>
   const out: Record<string, string | null | undefined> = {}
   for (const [k, v] of Object.entries(input)) {
     const trimmed = typeof v === 'string' ? v.trim() : v
-    if (trimmed === '') throw new DomainError('VALIDATION_FAILED', `${k} must not be blank`)
+    if (trimmed === '') {
+      throw fieldFailure(k, 'must not be blank', { keyword: 'minLength', params: { limit: 1 } })
+    }
     out[k] = trimmed
   }
   return out as T
