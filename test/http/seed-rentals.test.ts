@@ -26,7 +26,12 @@ forEachApp(
       t.match(own, { user: alice.id, book: book.id, status: 2, date_returned: null })
       const desk = await rent(staff.auth, { book: book.id, user: bob.id })
       t.equal(desk.user, bob.id, 'staff rent for a user at the desk')
-      const listed = await send('GET', `/api/v1/book_rentals/users/${bob.id}`, bob.auth)
+      // Staff's command, not bob's: bob waits for it with its position.
+      const listed = await send(
+        'GET',
+        `/api/v1/book_rentals/users/${bob.id}?minPosition=${desk.position}`,
+        bob.auth,
+      )
       t.ok(
         listed.json().some((r: SeedRental) => r.ref === desk.ref),
         'the user sees it',
@@ -134,13 +139,13 @@ forEachApp(
       const lone = await addBook(staff, { title: 'Only copy', copies: 1 })
       const rental = await rent(bob.auth, { book: lone.id })
       clock.advance(2 * DAY)
-      // Read by staff, whose void it is: a caller reads their own writes at once.
-      const owedCents = async () => {
+      // Each read by the caller whose command it follows: the renter's rental, staff's void.
+      const owedCents = async (headers: Record<string, string>) => {
         const url = `/api/v3/book_rentals/users/balance/${bob.id}`
-        const [{ balance }] = (await send('GET', url, staff.auth)).json()
+        const [{ balance }] = (await send('GET', url, headers)).json()
         return Number(balance.replace('.', ''))
       }
-      const before = await owedCents()
+      const before = await owedCents(bob.auth)
       const url = `/api/v1/book_rentals/${rental.ref}/delete`
       await appendsNothing(t, database, async () => {
         t.equal((await send('DELETE', url, bob.auth)).statusCode, 403, 'not by the renter')
@@ -155,7 +160,7 @@ forEachApp(
       t.equal(res.body, '')
       t.equal((await send('GET', `/api/v1/book_rentals/${rental.ref}`, staff.auth)).statusCode, 404)
       t.equal(
-        before - (await owedCents()),
+        before - (await owedCents(staff.auth)),
         300,
         'its charge (two days of v2 regular) no longer counts',
       )

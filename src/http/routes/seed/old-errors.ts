@@ -65,11 +65,9 @@ function oldMessage(v: SchemaFailure, field: string): string {
     case 'additionalProperties':
       return 'This field is not accepted here.'
     case 'minLength':
-      if (PASSWORDS.has(field)) {
-        return `This password is too short. It must contain at least ${limit} characters.`
-      }
-      return limit === 1
-        ? 'This field may not be blank.'
+      if (limit === 1) return 'This field may not be blank.'
+      return PASSWORDS.has(field)
+        ? `This password is too short. It must contain at least ${limit} characters.`
         : `Ensure this field has at least ${limit} characters.`
     case 'maxLength':
       return `Ensure this field has no more than ${limit} characters.`
