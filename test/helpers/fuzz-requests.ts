@@ -54,6 +54,8 @@ export interface FuzzRequest {
 export interface Known {
   /** Ids that exist (books, users, rentals, payments), so valid requests reach real records. */
   ids: string[]
+  /** Access tokens that verify, for `token` fields (the old service's refresh and verify). */
+  tokens?: string[]
 }
 
 /** Every operation of an OpenAPI 3 document, with its parameters and JSON body schema. */
@@ -234,6 +236,9 @@ export class RequestArbitraries {
     }
     if (s.format === 'email') return fc.emailAddress().filter(fits)
     if (name === 'cursor') return hostileCursor
+    if (name === 'token' && this.known.tokens?.length) {
+      return fc.oneof(fc.constantFrom(...this.known.tokens), fc.string({ maxLength: 64 }))
+    }
     if (s.pattern) return fc.stringMatching(new RegExp(s.pattern, 'u')).filter(fits)
     return fc.string({ minLength: min, maxLength: Math.min(max, 64) })
   }

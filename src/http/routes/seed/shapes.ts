@@ -17,10 +17,14 @@ export const Version = {
 export const VersionParams = Type.Object({ version: Version }, { additionalProperties: false })
 
 /** An id in an old path: this service's UUIDs; anything else (an old integer id) is a 404. */
-export const OldId = Text(1, 64, 'an id (UUID); an old integer id answers 404')
+export const OldId = Type.Union([Uuid, Text(1, 64)], {
+  description: 'an id (a UUID); any other (an old integer id) answers 404',
+})
 /** An id in an old body: old clients sent integers, which name nothing here (404). */
 export const OldIdField = (description: string) =>
-  Type.Union([Text(1, 64), Type.Integer()], { description: `${description} (a UUID)` })
+  Type.Union([Uuid, Text(1, 64), Type.Integer()], {
+    description: `${description}: a UUID; any other (an old integer id) answers 404`,
+  })
 
 const UUID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i
 
