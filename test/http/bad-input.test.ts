@@ -144,9 +144,9 @@ forEachApp(t, async (t, { app, user, database, addBook }) => {
     },
     { name: 'a balance of a non-UUID user', url: '/api/users/me/balance', status: 400 },
     {
-      name: 'a seed balance of a non-UUID user',
+      name: 'a seed balance of an old integer id (ids are UUIDs: no such user)',
       url: '/api/v1/book_rentals/users/balance/7',
-      status: 400,
+      status: 404,
     },
     { name: 'an unknown seed version', url: '/api/v9/books/', status: 400 },
     { name: 'asOf that does not parse', url: '/api/me/balance?asOf=yesterday', status: 400 },

@@ -163,8 +163,8 @@ export const seedRentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
       },
     },
     async (request) => {
-      assertSelfOrStaff(request, request.params.user_id)
       const userId = accountId(request.params.user_id)
+      assertSelfOrStaff(request, userId)
       return (await allRentals(request.readRows, userId)).map(toSeedRental)
     },
   )
@@ -261,8 +261,8 @@ export const seedRentalRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
       },
     },
     async (request) => {
-      assertSelfOrStaff(request, request.params.user_id)
       const userId = accountId(request.params.user_id)
+      assertSelfOrStaff(request, userId)
       const balance = await balanceOf(db, userId, deps.commands.clock(), request.readRows)
       if (!balance) throw new DomainError('ACCOUNT_NOT_FOUND', `No account ${userId}`)
       return [{ user_id: userId, balance: centsToDecimalString(balance.balanceCents) }]
