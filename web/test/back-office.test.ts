@@ -1,11 +1,12 @@
 // The back office beyond flow 2: the catalogue editor's refusals (copies below those out, an image
-// that is not one, retiring a book with a copy out) in words beside the action, an edit and a
-// retirement; the desk's checkout refused at the rental limit; rentals filtered by customer and by
-// book; payments of one customer, and one recorded from the payments page.
+// that is not one, retiring a book with a copy out) in words beside the action, an edit, a linked
+// cover that fails to load (the title shows), a retirement; the desk's checkout refused at the
+// rental limit, and done with the keyboard alone; rentals filtered by customer and by book;
+// payments of one customer, and one recorded from the payments page.
 import type { Page } from 'playwright-core'
 import t from 'tap'
 import type { TestUser } from '../../test/helpers/app.js'
-import { card, see, shot, signIn, startWeb } from './browser.js'
+import { card, see, shot, signIn, startWeb, tabTo } from './browser.js'
 
 t.test('the catalogue editor, the desk, the rentals and payments lists', async (t) => {
   const web = await startWeb(t)
@@ -49,6 +50,16 @@ t.test('the catalogue editor, the desk, the rentals and payments lists', async (
     await see(seed, '2 of 4 available')
     t.pass('more copies: saved, and the card shows them')
 
+    // A cover linked from elsewhere that fails to load: the title stands in its place.
+    const nowhere = 'http://127.0.0.1:9/no-such-cover.png'
+    await edit.getByLabel('Cover URL').fill(nowhere)
+    await edit.getByRole('button', { name: 'Save' }).click()
+    await page.waitForFunction(`[...document.querySelectorAll('li.card')].some((li) =>
+      li.querySelector('input[type=url]')?.value === '${nowhere}' &&
+      li.querySelector('.cover.placeholder')?.textContent === 'Wild Seed' &&
+      !li.querySelector('img'))`)
+    t.pass('a cover that fails to load: the title shows instead')
+
     const cover = seed.getByRole('form', { name: 'Cover of Wild Seed' })
     await cover.getByLabel('Cover image').setInputFiles({
       name: 'cover.png',
@@ -86,6 +97,23 @@ t.test('the catalogue editor, the desk, the rentals and payments lists', async (
     )
   })
 
+  await t.test('the desk by keyboard alone: find a book, choose it, check it out', async (t) => {
+    await page.goto(`/admin/users/${bob.id}`)
+    await page.getByRole('heading', { level: 1 }).waitFor()
+    await tabTo(page, 'Find a book')
+    await page.keyboard.type('parable')
+    const match = page.getByRole('button', { name: /^Parable by Butler/ })
+    await match.waitFor()
+    await tabTo(page, (await match.textContent()) ?? '')
+    await page.keyboard.press('Enter')
+    await see(page.getByRole('form', { name: 'Check a book out' }), 'Book: Parable')
+    await tabTo(page, 'Check out')
+    await page.keyboard.press('Enter')
+    await see(page.getByRole('status'), 'Checked out “Parable”')
+    await see(page.getByRole('table', { name: 'Open rentals' }), 'Parable')
+    t.pass('checked out with the keyboard alone')
+  })
+
   await t.test('rentals by customer and by book', async (t) => {
     await page.goto('/admin/rentals')
     const table = page.getByRole('table', { name: 'Rentals' })
@@ -94,7 +122,11 @@ t.test('the catalogue editor, the desk, the rentals and payments lists', async (
     await filters.getByLabel('Find a customer').fill('bob-reader')
     await filters.getByRole('button', { name: 'bob-reader' }).click()
     await table.getByRole('row').filter({ hasText: 'Kindred' }).waitFor({ state: 'detached' })
-    t.same(await bodyRows(page), ['Wild Seed bob-reader'], "bob's one rental")
+    t.same(
+      (await bodyRows(page)).sort(),
+      ['Parable bob-reader', 'Wild Seed bob-reader'],
+      "bob's two rentals (one from the desk)",
+    )
     await filters.getByRole('button', { name: 'Change the customer' }).click()
     await filters.getByLabel('Find a book').fill('wild')
     await filters.getByRole('button', { name: /^Wild Seed by Butler/ }).click()

@@ -111,6 +111,24 @@ export const card = (page: Page, title: string) =>
     .getByRole('listitem')
     .filter({ has: page.getByRole('heading', { name: title, exact: true }) })
 
+/**
+ * Presses Tab until the focused element is named `name` (its aria-label, its label's own text, or
+ * its text); fails after 80 presses.
+ */
+export async function tabTo(page: Page, name: string): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab')
+    // Run in the page (a string: this file is compiled without the DOM's types).
+    const focused = await page.evaluate<string>(`(() => {
+      const el = document.activeElement
+      return el?.getAttribute('aria-label') ?? el?.labels?.[0]?.querySelector('span')?.textContent
+        ?? el?.textContent?.trim() ?? ''
+    })()`)
+    if (focused === name) return
+  }
+  throw new Error(`no focusable element named ${name}`)
+}
+
 /** A 1×1 PNG: a cover to upload. */
 export const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',

@@ -3,24 +3,10 @@
 // never broken; renting and returning work with the keyboard alone; no token where a script could
 // read it. And what the first page loads: a strict CSP, no inline script, at most 150 KB.
 // A screenshot of every page is kept in test/artifacts/.
-import type { Page } from 'playwright-core'
 import t, { type Test } from 'tap'
-import { card, checkPage, see, signIn, startWeb, type WebHarness } from './browser.js'
+import { card, checkPage, see, signIn, startWeb, tabTo, type WebHarness } from './browser.js'
 
 const XSS = '<img src=x onerror=alert(1)>'
-
-/** Presses Tab until the focused element is named `name`; fails after 80 presses. */
-async function tabTo(page: Page, name: string): Promise<void> {
-  for (let i = 0; i < 80; i++) {
-    await page.keyboard.press('Tab')
-    // Run in the page (a string: this file is compiled without the DOM's types).
-    const focused = await page.evaluate<string>(
-      "document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim() ?? ''",
-    )
-    if (focused === name) return
-  }
-  throw new Error(`no focusable element named ${name}`)
-}
 
 t.test('text stays text, every page is accessible, keyboard alone rents and returns', async (t) => {
   const web = await startWeb(t)
