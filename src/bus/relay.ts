@@ -14,8 +14,9 @@ import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
 import { listen, type Unlisten } from '../db/listen.js'
 import { EVENTS_CHANNEL } from '../eventstore/announce.js'
+import type { Position } from '../eventstore/position.js'
 import { START } from '../eventstore/position.js'
-import { readLog, type StoredEvent } from '../eventstore/reader.js'
+import { heldBackAfter, readLog, type StoredEvent } from '../eventstore/reader.js'
 import { relayPublished } from '../metrics.js'
 import { lagBehindLog } from '../projector/status.js'
 import { leadership } from './leader.js'
@@ -39,6 +40,10 @@ export interface RelayOptions {
 
 type Cursor = Pick<RelayCursor, 'position' | 'sequence'>
 
+const HELD_BACK_RETRY_MS = 20
+/** How often a standby relay tries to take the lead: the time a failover may add. */
+const STANDBY_RETRY_MS = 200
+
 export class Relay {
   private stopped = false
   private wake: (() => void) | undefined
@@ -50,6 +55,8 @@ export class Relay {
   private key: BusKey | undefined
   /** events published since start, for tests and metrics */
   published = 0
+  /** reads of the log since start, for tests */
+  reads = 0
   isLeader = false
 
   constructor(
@@ -97,18 +104,19 @@ export class Relay {
   private async run(): Promise<void> {
     const stopped = () => this.stopped
     while (!this.stopped) {
-      if (!(await this.leader.acquire(stopped, 1000))) return
+      if (!(await this.leader.acquire(stopped, STANDBY_RETRY_MS))) return
       this.isLeader = true
       this.options.log.info({ stream: this.names.stream }, 'relay leads')
       try {
         let cursor = await this.resync()
         while (!this.stopped && this.leader.held) {
+          this.reads++
           const events = await readLog(this.database.db, {
             after: cursor.position,
             limit: this.options.batchSize ?? 500,
           })
           if (events.length === 0) {
-            await this.idle()
+            await this.idle(cursor.position)
             continue
           }
           cursor = await this.publish(events, cursor)
@@ -122,13 +130,22 @@ export class Relay {
     }
   }
 
-  private async idle(): Promise<void> {
+  /**
+   * Waits for a notification of new commits, or the fallback poll; or only a moment when events
+   * have committed that the log's gate still holds back: the transaction holding them back may
+   * end without a notification (it appended nothing, or belongs to another database).
+   */
+  private async idle(after: Position): Promise<void> {
     if (this.pending) {
       this.pending = false
       return
     }
+    const heldBack = await heldBackAfter(this.database.db, after)
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.pollMs ?? 1000)
+      const timer = setTimeout(
+        resolve,
+        heldBack ? HELD_BACK_RETRY_MS : (this.options.pollMs ?? 1000),
+      )
       this.wake = () => {
         clearTimeout(timer)
         resolve()

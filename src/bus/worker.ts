@@ -6,7 +6,12 @@ import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
 import type { Position } from '../eventstore/position.js'
 import { projectionBatches, rejectedMessages } from '../metrics.js'
-import { applyBatch, NotLinkedError, StreamGapError } from '../projector/apply-batch.js'
+import {
+  applyBatch,
+  NotLinkedError,
+  readCheckpoint,
+  StreamGapError,
+} from '../projector/apply-batch.js'
 import type { ProjectionProgress } from '../projector/progress.js'
 import type { Projection } from '../projector/projection.js'
 import { inLogOrder } from './in-order.js'
@@ -53,6 +58,11 @@ export class ProjectionWorker {
 
   async start(): Promise<void> {
     this.key = await loadBusKey(this.database.db, this.names.stream)
+    // Where it starts from; reading it also readies a connection for the first batch.
+    this.progress.advance(
+      this.projection.name,
+      await readCheckpoint(this.database.db, this.projection.schema),
+    )
     const jsm = await manager(this.nc)
     const durable = this.names.durable(this.projection.name)
     const config = {

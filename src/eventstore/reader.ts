@@ -95,6 +95,23 @@ export async function countLogAfter(
   return row.n
 }
 
+/**
+ * Whether events after `after` have committed that the gate still holds back (a transaction with
+ * a lower id, in any database of the cluster, is still open): they become readable as soon as it
+ * ends, which may send no notification at all.
+ */
+export async function heldBackAfter(db: Kysely<DB>, after: Position): Promise<boolean> {
+  const row = await db
+    .selectFrom('events')
+    .select(sql<number>`1`.as('one'))
+    .where(
+      sql<boolean>`(transaction_id, global_position) > (${after.transactionId.toString()}::xid8, ${after.globalPosition})`,
+    )
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 /** Every committed event after `after`, page by page. */
 export async function* readLogFrom(
   db: Kysely<DB>,
