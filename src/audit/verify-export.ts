@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { chainHash } from './canonical.js'
+import { type ChainedFields, chainHash } from './canonical.js'
 import { CSV_HEAD_TYPE } from './export.js'
 import { type Head, headSignedBy, parsePublicKey } from './signing.js'
 
@@ -22,17 +22,8 @@ export interface ExportVerdict {
 }
 
 interface Parsed {
-  record?: {
-    position: string
-    streamId: string
-    version: number
-    type: string
-    data: unknown
-    metadata: unknown
-    recordedAt: string
-    prevHash: string
-    hash: string
-  }
+  /** the fields the hash covers (canonical.ts), and the link */
+  record?: ChainedFields & { prevHash: string; hash: string }
   head?: Head
 }
 
