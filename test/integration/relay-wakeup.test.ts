@@ -65,6 +65,13 @@ natsTest(t, 'events held back by an open transaction go out when it ends', async
     const cursor = await loadRelayCursor(db, names.stream)
     return head !== undefined && comparePositions(cursor.position, head) >= 0
   }
-  await waitFor('the relay to publish the event', published, 10_000, 20)
+  // The relay saves its cursor, then counts what it published: wait for both, or the count is
+  // read in between.
+  await waitFor(
+    'the relay to publish the event',
+    async () => (await published()) && relay.published > 0,
+    10_000,
+    20,
+  )
   t.equal(relay.published, 1, 'published once the gate let it through, unannounced')
 })
