@@ -4,6 +4,13 @@ const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeS
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' })
 
 export const formatCents = (cents: number) => money.format(cents / 100)
+
+/** A balance as a person reads it: what is owed, or (paid more than charged) a credit. */
+export function formatBalance(cents: number): { label: 'Owed' | 'In credit'; amount: string } {
+  return cents < 0
+    ? { label: 'In credit', amount: formatCents(-cents) }
+    : { label: 'Owed', amount: formatCents(cents) }
+}
 export const formatTime = (iso: string | null | undefined) =>
   iso ? dateTime.format(new Date(iso)) : '—'
 export const formatDate = (d: Date) => dateOnly.format(d)

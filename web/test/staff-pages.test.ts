@@ -26,7 +26,7 @@ t.test('the back office is accessible at 360 px', async (t) => {
   for (const [path, name, heading] of [
     ['/admin/', 'staff-home', 'Back office'],
     ['/admin/users', 'staff-users', 'Customers'],
-    [`/admin/users/${patron.id}`, 'staff-user', `Customer ${patron.id}`],
+    [`/admin/users/${patron.id}`, 'staff-user', `Customer ${patron.username}`],
     ['/admin/rentals', 'staff-rentals', 'Rentals'],
     ['/admin/payments', 'staff-payments', 'Payments'],
     ['/admin/audit', 'staff-audit', 'Audit'],
@@ -46,7 +46,7 @@ t.test('the back office is accessible at 360 px', async (t) => {
   await page.getByLabel('Find a book').fill('talents')
   await page.getByRole('button', { name: /^Parable of the Talents/ }).click()
   await page.getByText('Book: Parable of the Talents').waitFor()
-  await checkPage(t, page, 'staff-desk-chosen', `Customer ${patron.id}`)
+  await checkPage(t, page, 'staff-desk-chosen', `Customer ${patron.username}`)
 
   await page.goto('/admin/payments')
   await page.getByLabel('Find a customer').fill(patron.username)

@@ -1,7 +1,14 @@
 // What a user owes: each open rental's cost so far, charged, paid, owed; and a quote for a day.
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api, type Balance, problemText } from '../api'
-import { endOfLocalDay, formatCents, formatDate, formatTime, localDateValue } from '../format'
+import {
+  endOfLocalDay,
+  formatBalance,
+  formatCents,
+  formatDate,
+  formatTime,
+  localDateValue,
+} from '../format'
 import { BALANCES, useLive } from '../live'
 import { ErrorText, Field, Page, useBooks } from '../ui'
 
@@ -27,6 +34,7 @@ function useBalance(userId: string | undefined, asOf: string | undefined) {
 
 function Totals(props: { balance: Balance; label: string }) {
   const b = props.balance
+  const owed = formatBalance(b.balanceCents)
   return (
     <dl class="totals" aria-label={props.label}>
       <div>
@@ -42,8 +50,8 @@ function Totals(props: { balance: Balance; label: string }) {
         <dd>{formatCents(b.paidCents)}</dd>
       </div>
       <div class="owed">
-        <dt>Owed</dt>
-        <dd>{formatCents(b.balanceCents)}</dd>
+        <dt>{owed.label}</dt>
+        <dd>{owed.amount}</dd>
       </div>
     </dl>
   )

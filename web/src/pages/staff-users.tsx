@@ -1,8 +1,8 @@
 // Users: find a customer and see where each stands; a customer's desk page: their balance,
 // open rentals (take a return), checkout, payments (record one), returned rentals.
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { api } from '../api'
-import { formatCents } from '../format'
+import { formatBalance } from '../format'
 import { BALANCES, useLive } from '../live'
 import { Link } from '../router'
 import { ErrorText, Field, More, Page, usePaged } from '../ui'
@@ -55,7 +55,10 @@ export function Users() {
                   </td>
                   <td>{u.name ?? '—'}</td>
                   <td>{u.email ?? '—'}</td>
-                  <td>{formatCents(u.balanceCents)}</td>
+                  <td>
+                    {formatBalance(u.balanceCents).amount}
+                    {u.balanceCents < 0 && ' (credit)'}
+                  </td>
                   <td>{u.openRentals}</td>
                 </tr>
               ))}
@@ -68,10 +71,30 @@ export function Users() {
   )
 }
 
+/** A customer's username: known once listed, else asked for by id (the account's own route). */
+function useUsername(id: string): string | undefined {
+  const [name, setName] = useState(usernames.get(id))
+  useEffect(() => {
+    if (usernames.has(id)) return setName(usernames.get(id))
+    let live = true
+    void api.GET('/api/v1/accounts/{id}', { params: { path: { id } } }).then(({ data }) => {
+      const account = data?.[0]
+      if (!account) return
+      usernames.set(id, account.username)
+      if (live) setName(account.username)
+    })
+    return () => {
+      live = false
+    }
+  }, [id])
+  return name
+}
+
 export function UserDesk(props: { id?: string }) {
   const id = props.id!
+  const username = useUsername(id)
   return (
-    <Page title={`Customer ${usernames.get(id) ?? id}`}>
+    <Page title={`Customer ${username ?? id}`}>
       <h2>Balance</h2>
       <BalanceView userId={id} />
       <h2>Open rentals (take a return)</h2>
