@@ -32,6 +32,10 @@ async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
     db,
   )
   await sql`CREATE INDEX ON ${sql.id(schema, 'rentals')} (rented_at, rental_id)`.execute(db)
+  // a book's rentals, newest first (the staff's rentals filtered by book)
+  await sql`CREATE INDEX ON ${sql.id(schema, 'rentals')} (book_id, rented_at, rental_id)`.execute(
+    db,
+  )
   await sql`CREATE INDEX ON ${sql.id(schema, 'rentals')} (user_id) WHERE returned_at IS NULL`.execute(
     db,
   )
