@@ -21,8 +21,8 @@ export interface BenchOptions {
   /** W2b: the long history and the short one */
   heavyRentals: number
   lightRentals: number
-  /** W3: the offered command rate (--lag-rate overrides it) and for how long */
-  lagRate: number
+  /** W3: the offered command rates, each a row of its own (--lag-rate overrides them), and for how long */
+  lagRates: readonly number[]
   lagSeconds: number
   lagReps: number
   /** W6: events already in the long book's stream */
@@ -47,7 +47,7 @@ const QUICK: Omit<BenchOptions, 'quick' | 'only' | 'profile'> = {
   copies: 50,
   heavyRentals: 1_000,
   lightRentals: 10,
-  lagRate: 200,
+  lagRates: [200],
   lagSeconds: 2,
   lagReps: 1,
   longStreamEvents: 5_000,
@@ -67,7 +67,7 @@ const FULL: typeof QUICK = {
   copies: 50,
   heavyRentals: 10_000,
   lightRentals: 10,
-  lagRate: 1_000,
+  lagRates: [1_000, 3_000],
   lagSeconds: 20,
   lagReps: 2,
   longStreamEvents: 100_000,
@@ -101,7 +101,10 @@ export function parseOptions(argv: string[]): BenchOptions {
   }
   if (profile && !only.includes(profile)) only.push(profile)
   const sizes = values.quick ? QUICK : FULL
-  const lagRate = values['lag-rate'] === undefined ? sizes.lagRate : Number(values['lag-rate'])
-  if (!(Number.isInteger(lagRate) && lagRate > 0)) throw new Error('--lag-rate is commands/s, > 0')
-  return { quick: values.quick, only, profile, ...sizes, lagRate }
+  const lagRates =
+    values['lag-rate'] === undefined ? sizes.lagRates : values['lag-rate'].split(',').map(Number)
+  if (!lagRates.every((r) => Number.isInteger(r) && r > 0)) {
+    throw new Error('--lag-rate is commands/s, > 0 (several: comma-separated)')
+  }
+  return { quick: values.quick, only, profile, ...sizes, lagRates }
 }

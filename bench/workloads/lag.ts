@@ -77,9 +77,9 @@ async function storedAt(stream: string, after: number, upTo: number): Promise<Ma
   return out
 }
 
-async function serviceLag(bench: Bench): Promise<LagRun> {
+async function serviceLag(bench: Bench, lagRate: number): Promise<LagRun> {
   const db = bench.database.db
-  const { lagRate, lagSeconds, quick } = bench.opts
+  const { lagSeconds, quick } = bench.opts
   const stream = busNames(bench.fresh.prefix).stream
   const start = (await headPosition(db)) ?? START
   const firstSeq = await lastSequence(stream)
@@ -161,8 +161,8 @@ interface RawRun extends Percentiles {
   received: number
 }
 
-async function jetstreamLag(bench: Bench): Promise<RawRun> {
-  const { lagRate, lagSeconds } = bench.opts
+async function jetstreamLag(bench: Bench, lagRate: number): Promise<RawRun> {
+  const { lagSeconds } = bench.opts
   const args = [NATS_URL, streamsOf(bench.fresh.prefix)[1]!, `${bench.fresh.prefix}_raw`]
   const child = spawnTs(
     'JetStream baseline',
@@ -178,14 +178,22 @@ async function jetstreamLag(bench: Bench): Promise<RawRun> {
 }
 
 export async function w3Lag(bench: Bench): Promise<void> {
-  const service: LagRun[] = []
-  const raw: RawRun[] = []
-  for (let r = 0; r < bench.opts.lagReps; r++) {
-    service.push(await serviceLag(bench))
-    raw.push(await jetstreamLag(bench))
+  const runs: { rate: number; service: LagRun[]; jetstream: RawRun[] }[] = []
+  for (const rate of bench.opts.lagRates) {
+    const service: LagRun[] = []
+    const raw: RawRun[] = []
+    for (let r = 0; r < bench.opts.lagReps; r++) {
+      service.push(await serviceLag(bench, rate))
+      raw.push(await jetstreamLag(bench, rate))
+    }
+    lagRows(bench, rate, service, raw)
+    runs.push({ rate, service, jetstream: raw })
   }
-  const { lagRate, lagSeconds } = bench.opts
-  const offered = `offered ${lagRate.toLocaleString('en-US')} commands/s for ${lagSeconds} s`
+  bench.extra.W3 = runs
+}
+
+function lagRows(bench: Bench, rate: number, service: LagRun[], raw: RawRun[]): void {
+  const offered = `offered ${rate.toLocaleString('en-US')} commands/s for ${bench.opts.lagSeconds} s`
   const median = (f: (s: LagRun) => number) => Math.round(spread(service.map(f)).median)
   const w = 'W3 lag, commit → balance read model'
   for (const p of ['p50', 'p99'] as const) {
@@ -204,5 +212,4 @@ export async function w3Lag(bench: Bench): Promise<void> {
       }),
     )
   }
-  bench.extra.W3 = { service, jetstream: raw }
 }
