@@ -47,6 +47,13 @@ export const ConfigSchema = Type.Object({
     'connections in the PostgreSQL pool; at least 8, since `serve` with its workers keeps up to ' +
       'six of them for LISTEN and advisory locks, and fewer left requests waiting for ever',
   ),
+  COMMAND_FLUSHES_IN_FLIGHT: Int(
+    2,
+    1,
+    16,
+    'flushes of the command batcher in flight at once, never two on the same stream; each ' +
+      'holds one pooled connection while it runs, so keep it well under DB_POOL_MAX',
+  ),
   NATS_URL: Type.Optional(
     Type.String({
       pattern: '^(nats|tls)://',

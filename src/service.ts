@@ -30,6 +30,7 @@ export function commandDeps(
     clock,
     plan: config.PRICE_PLAN,
     limits: { maxOpenRentals: config.MAX_OPEN_RENTALS, maxOwedCents: config.MAX_OWED_CENTS },
+    flushesInFlight: config.COMMAND_FLUSHES_IN_FLIGHT,
   }
 }
 

@@ -1,9 +1,12 @@
 // The process's one writer of commands (DESIGN.md, "Commands in batches"), batching as TigerBeetle
-// does: while a flush is in flight, commands queue; the next flush takes all of them. No timer: at
-// low load a command goes alone and at once. A flush reads every stream its commands declared in
-// one query, decides them in arrival order (each against the state the ones before it left), and
-// writes every accepted command's events and side rows in one statement, one commit. Each caller
-// gets its own answer, only after the commit.
+// does: while flushes are in flight, commands queue; the next flush takes all of them that it may.
+// No timer: at low load a command goes alone and at once. Several flushes may be in flight
+// (COMMAND_FLUSHES_IN_FLIGHT), never on the same stream: a command whose stream a flush in flight
+// holds waits for it, and so does every later command on a stream of a waiting one, so that each
+// stream's commands are written in arrival order. A flush reads every stream its commands declared
+// in one query, decides them in arrival order (each against the state the ones before it left),
+// and writes every accepted command's events and side rows in one statement, one commit. Each
+// caller gets its own answer, only after the commit.
 import type { Kysely, Transaction } from 'kysely'
 import type { DB } from '../db/tables.js'
 import { DomainError } from '../domain/errors.js'
@@ -42,23 +45,36 @@ const MAX_ROUNDS = 8
 
 const batchers = new WeakMap<Kysely<DB>, Batcher>()
 
-/** The one batcher of a database handle, hence of a process. */
-export function batcherOf(db: Kysely<DB>): Batcher {
+/** The one batcher of a database handle, hence of a process; with `flushesInFlight`, at most that
+ * many flushes in flight from now on (COMMAND_FLUSHES_IN_FLIGHT). */
+export function batcherOf(db: Kysely<DB>, flushesInFlight?: number): Batcher {
   let batcher = batchers.get(db)
   if (!batcher) {
     batcher = new Batcher(db)
     batchers.set(db, batcher)
   }
+  if (flushesInFlight !== undefined) batcher.flushesInFlight = flushesInFlight
   return batcher
 }
 
+/** The Idempotency-Key a command is claimed under, if any: one string per caller and key. */
+function keyOf(p: Pending): string | undefined {
+  const idem = p.options.idempotency
+  return idem && JSON.stringify([idem.userId, idem.key])
+}
+
 export class Batcher {
+  /** How many flushes may be in flight at once, on disjoint streams. */
+  flushesInFlight = 1
   private queue: Pending[] = []
-  private flushing = false
+  private inFlight = 0
+  /** The streams and Idempotency-Keys of the flushes in flight: no other flush may take them. */
+  private readonly heldStreams = new Set<string>()
+  private readonly heldKeys = new Set<string>()
 
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Commands waiting for the next flush. */
+  /** Commands waiting for a flush. */
   get queued(): number {
     return this.queue.length
   }
@@ -66,33 +82,60 @@ export class Batcher {
   submit<R>(submission: Submission<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ ...submission, resolve, reject } as Pending)
-      if (!this.flushing) void this.pump()
+      this.pump()
     })
   }
 
-  private async pump(): Promise<void> {
-    this.flushing = true
-    try {
-      while (this.queue.length > 0) await this.flush(this.take())
-    } finally {
-      this.flushing = false
+  /** Starts flushes while there is room for one and something it may take. */
+  private pump(): void {
+    while (this.inFlight < this.flushesInFlight && this.queue.length > 0) {
+      const batch = this.take()
+      if (batch.length === 0) return
+      void this.run(batch)
     }
   }
 
-  /** All that is queued, except a second command under an Idempotency-Key already taken: it waits
-   * for the next flush, where the first one's record answers it (one effect, one replay). */
+  /** Flushes `batch` holding its streams and keys, then lets the next flush start. */
+  private async run(batch: Pending[]): Promise<void> {
+    const streams = new Set(batch.flatMap((p) => p.definition.streams))
+    const keys = batch.map(keyOf).filter((k) => k !== undefined)
+    this.inFlight++
+    for (const s of streams) this.heldStreams.add(s)
+    for (const k of keys) this.heldKeys.add(k)
+    try {
+      await this.flush(batch)
+    } catch (err) {
+      // Not a command's outcome (those are settled inside): answer whoever is still waiting.
+      for (const p of batch) p.reject(err)
+    } finally {
+      for (const s of streams) this.heldStreams.delete(s)
+      for (const k of keys) this.heldKeys.delete(k)
+      this.inFlight--
+      this.pump()
+    }
+  }
+
+  /**
+   * What the next flush takes: every queued command, in arrival order, except those that must
+   * wait. A command waits when a flush in flight holds one of its streams, or when a command
+   * waiting before it touches one of them (each stream's commands stay in arrival order); and a
+   * command under an Idempotency-Key already taken, in flight or waiting, waits too: the first
+   * one's record then answers it (one effect, one replay), never a concurrent flush.
+   */
   private take(): Pending[] {
-    const keys = new Set<string>()
+    const blocked = new Set(this.heldStreams)
+    const keys = new Set(this.heldKeys)
     const batch: Pending[] = []
     const later: Pending[] = []
     for (const p of this.queue) {
-      const idem = p.options.idempotency
-      const key = idem && JSON.stringify([idem.userId, idem.key])
-      if (key !== undefined && keys.has(key)) later.push(p)
-      else {
-        if (key !== undefined) keys.add(key)
-        batch.push(p)
-      }
+      const key = keyOf(p)
+      const waits =
+        (key !== undefined && keys.has(key)) || p.definition.streams.some((s) => blocked.has(s))
+      if (waits) {
+        later.push(p)
+        for (const s of p.definition.streams) blocked.add(s)
+      } else batch.push(p)
+      if (key !== undefined) keys.add(key)
     }
     this.queue = later
     return batch

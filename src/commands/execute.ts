@@ -17,6 +17,8 @@ export interface CommandDeps {
   clock: () => Date
   plan: Plan
   limits: AccountLimits
+  /** Flushes of the batcher in flight at once, on disjoint streams (COMMAND_FLUSHES_IN_FLIGHT). */
+  flushesInFlight: number
 }
 
 export interface Actor {
@@ -82,7 +84,7 @@ export async function executeCommand<R>(
 ): Promise<R> {
   try {
     const definition = typeof command === 'function' ? await command(deps.db) : command
-    const result = await batcherOf(deps.db).submit({
+    const result = await batcherOf(deps.db, deps.flushesInFlight).submit({
       name,
       definition,
       options,

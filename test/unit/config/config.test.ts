@@ -17,6 +17,15 @@ t.test('a pool too small for the connections the service holds is refused at sta
   t.equal(loadConfig({ DB_POOL_MAX: '8' }).DB_POOL_MAX, 8)
 })
 
+t.test('the batcher keeps two flushes in flight unless told, and at least one', async (t) => {
+  t.equal(loadConfig({}).COMMAND_FLUSHES_IN_FLIGHT, 2)
+  t.equal(loadConfig({ COMMAND_FLUSHES_IN_FLIGHT: '4' }).COMMAND_FLUSHES_IN_FLIGHT, 4)
+  t.throws(
+    () => loadConfig({ COMMAND_FLUSHES_IN_FLIGHT: '0' }),
+    /invalid setting COMMAND_FLUSHES_IN_FLIGHT \("0"\): must be >= 1/,
+  )
+})
+
 t.test('a malformed number names the variable', async (t) => {
   t.throws(() => loadConfig({ PORT: 'eighty' }), /invalid setting PORT/)
 })
