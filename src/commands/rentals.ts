@@ -13,6 +13,7 @@ import type { RentalView } from '../domain/views.js'
 import type { EventMetadata } from '../eventstore/append.js'
 import type { Position } from '../eventstore/position.js'
 import { type Actor, type CommandDeps, type CommandOptions, executeCommand } from './execute.js'
+import { forgetRentalPlace, keepRentalPlace, rentalPlace } from './rental-places.js'
 import { appendFor } from './streams.js'
 
 export type { RentalView } from '../domain/views.js'
@@ -32,7 +33,7 @@ export function rentBook(
   const plan = input.plan ?? deps.plan
   const bookStream = bookStreamId(input.bookId)
   const accountStream = accountStreamId(input.userId)
-  return executeCommand(
+  const rented = executeCommand(
     deps,
     'RentBook',
     {
@@ -77,6 +78,10 @@ export function rentBook(
     },
     options,
   )
+  return rented.then((r) => {
+    keepRentalPlace(deps.db, r.rental.id, { book_id: r.rental.bookId, user_id: r.rental.userId })
+    return r
+  })
 }
 
 export function returnBook(
@@ -85,15 +90,11 @@ export function returnBook(
   metadata: EventMetadata,
   options?: CommandOptions<RentalResult>,
 ): Promise<RentalResult> {
-  return executeCommand(
+  const returned = executeCommand(
     deps,
     'ReturnBook',
     async (db) => {
-      const where = await db
-        .selectFrom('rental_streams')
-        .selectAll()
-        .where('rental_id', '=', input.rentalId)
-        .executeTakeFirst()
+      const where = await rentalPlace(db, input.rentalId)
       if (!where) throw new DomainError('RENTAL_NOT_FOUND', `No rental ${input.rentalId}`)
       if (input.actor.role !== 'staff' && input.actor.userId !== where.user_id) {
         throw new DomainError('NOT_RENTER', 'Only the renter or staff may return this rental')
@@ -149,4 +150,8 @@ export function returnBook(
     },
     options,
   )
+  return returned.then((r) => {
+    forgetRentalPlace(deps.db, input.rentalId)
+    return r
+  })
 }
