@@ -1,6 +1,6 @@
 // What routes read from the book-availability read model.
 import { type Kysely, sql } from 'kysely'
-import { directRows, type ReadRows } from '../../src/db/reads.js'
+import { directRows, type ReadDef, type ReadRows, readsByFilters } from '../../src/db/reads.js'
 import type { DB, ReadBooksTable } from '../../src/db/tables.js'
 import type { BookType } from '../../src/domain/pricing.js'
 import type { BookView as Book } from '../../src/domain/views.js'
@@ -43,12 +43,17 @@ const columns = [
   'retired',
 ] as const
 
+const byId: ReadDef<{ id: string }, Row> = {
+  key: 'book-availability: book by id',
+  build: (db, v) => books(db).select(columns).where('book_id', '=', v.id),
+}
+
 export async function getBook(
   db: Kysely<DB>,
   id: string,
   read: ReadRows = directRows,
 ): Promise<Book | undefined> {
-  const [row] = await read(books(db).select(columns).where('book_id', '=', id))
+  const [row] = await read(db, byId, { id })
   return row && toBook(row)
 }
 
@@ -69,29 +74,57 @@ export interface BookFilter {
 /** An ILIKE pattern matching any text that contains `text` as it is (no wildcards of its own). */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
+interface ListValues {
+  type?: BookType
+  q?: string
+  title?: string
+  author?: string
+  afterTitle?: string
+  afterId?: string
+  limit: number
+}
+
+const listing = readsByFilters(
+  'book-availability: books listed',
+  ['type', 'available', 'q', 'title', 'author', 'after'],
+  (has, db, v: ListValues) => {
+    // Retired books leave listings (their own page still answers).
+    let q = books(db).select(columns).where('retired', '=', false)
+    if (has.type) q = q.where('book_type', '=', v.type!)
+    if (has.available) q = q.where(sql<boolean>`copies > copies_out`)
+    if (has.q) q = q.where((eb) => eb.or([eb('title', 'ilike', v.q!), eb('author', 'ilike', v.q!)]))
+    if (has.title) q = q.where('title', 'ilike', v.title!)
+    if (has.author) q = q.where('author', 'ilike', v.author!)
+    if (has.after) {
+      q = q.where(sql<boolean>`(title, book_id) > (${v.afterTitle}, ${v.afterId}::uuid)`)
+    }
+    return q.orderBy('title').orderBy('book_id').limit(v.limit)
+  },
+)
+
 /** Books by title, then id; `limit + 1` rows so the caller can tell if there is a next page. */
 export async function listBooks(
   db: Kysely<DB>,
   f: BookFilter,
   read: ReadRows = directRows,
 ): Promise<Book[]> {
-  // Retired books leave listings (their own page still answers).
-  let q = books(db).select(columns).where('retired', '=', false)
-  if (f.type) q = q.where('book_type', '=', f.type)
-  if (f.available) q = q.where(sql<boolean>`copies > copies_out`)
-  if (f.q) {
-    const like = containing(f.q)
-    q = q.where((eb) => eb.or([eb('title', 'ilike', like), eb('author', 'ilike', like)]))
+  const present = {
+    type: !!f.type,
+    available: !!f.available,
+    q: !!f.q,
+    title: !!f.title,
+    author: !!f.author,
+    after: !!f.after,
   }
-  if (f.title) q = q.where('title', 'ilike', containing(f.title))
-  if (f.author) q = q.where('author', 'ilike', containing(f.author))
-  if (f.after) q = q.where(sql<boolean>`(title, book_id) > (${f.after[0]}, ${f.after[1]}::uuid)`)
-  const rows = await read(
-    q
-      .orderBy('title')
-      .orderBy('book_id')
-      .limit(f.limit + 1),
-  )
+  const rows = await read(db, listing(present), {
+    type: f.type,
+    q: f.q ? containing(f.q) : undefined,
+    title: f.title ? containing(f.title) : undefined,
+    author: f.author ? containing(f.author) : undefined,
+    afterTitle: f.after?.[0],
+    afterId: f.after?.[1],
+    limit: f.limit + 1,
+  })
   return rows.map(toBook)
 }
 

@@ -1,6 +1,6 @@
 // What routes read from the user-balances read model: rentals, and a user's balance at any asOf.
 import { type Kysely, sql } from 'kysely'
-import { directRows, type ReadRows } from '../../src/db/reads.js'
+import { directRows, type ReadDef, type ReadRows, readsByFilters } from '../../src/db/reads.js'
 import type { DB, ReadRentalsTable } from '../../src/db/tables.js'
 import { type Balance, type BalanceRental, computeBalance } from '../../src/domain/balance.js'
 import { chargeAt } from '../../src/domain/pricing.js'
@@ -51,13 +51,18 @@ const toBalanceRental = (r: Row): BalanceRental => ({
 const rentals = (db: Kysely<DB>) =>
   db.withSchema(userBalances.schema).selectFrom('rentals').select(columns)
 
+const byId: ReadDef<{ id: string }, Row> = {
+  key: 'user-balances: rental by id',
+  build: (db, v) => rentals(db).where('rental_id', '=', v.id),
+}
+
 export async function getRental(
   db: Kysely<DB>,
   id: string,
   now: Date,
   read: ReadRows = directRows,
 ): Promise<Rental | undefined> {
-  const [row] = await read(rentals(db).where('rental_id', '=', id))
+  const [row] = await read(db, byId, { id })
   return row && toRental(row, now)
 }
 
@@ -70,6 +75,32 @@ export interface RentalFilter {
   limit: number
 }
 
+interface ListValues {
+  userId?: string
+  bookId?: string
+  afterRentedAt?: string
+  afterId?: string
+  limit: number
+}
+
+const listing = readsByFilters(
+  'user-balances: rentals listed',
+  ['user', 'book', 'open', 'returned', 'after'],
+  (has, db, v: ListValues) => {
+    let q = rentals(db)
+    if (has.user) q = q.where('user_id', '=', v.userId!)
+    if (has.book) q = q.where('book_id', '=', v.bookId!)
+    if (has.open) q = q.where('returned_at', 'is', null)
+    if (has.returned) q = q.where('returned_at', 'is not', null)
+    if (has.after) {
+      q = q.where(
+        sql<boolean>`(rented_at, rental_id) < (${v.afterRentedAt}::timestamptz, ${v.afterId}::uuid)`,
+      )
+    }
+    return q.orderBy('rented_at', 'desc').orderBy('rental_id', 'desc').limit(v.limit)
+  },
+)
+
 /** Newest first, then by id; `limit + 1` rows so the caller can tell if there is a next page. */
 export async function listRentals(
   db: Kysely<DB>,
@@ -77,22 +108,20 @@ export async function listRentals(
   now: Date,
   read: ReadRows = directRows,
 ): Promise<Rental[]> {
-  let q = rentals(db)
-  if (f.userId) q = q.where('user_id', '=', f.userId)
-  if (f.bookId) q = q.where('book_id', '=', f.bookId)
-  if (f.status === 'open') q = q.where('returned_at', 'is', null)
-  if (f.status === 'returned') q = q.where('returned_at', 'is not', null)
-  if (f.after) {
-    q = q.where(
-      sql<boolean>`(rented_at, rental_id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`,
-    )
+  const present = {
+    user: !!f.userId,
+    book: !!f.bookId,
+    open: f.status === 'open',
+    returned: f.status === 'returned',
+    after: !!f.after,
   }
-  const rows = await read(
-    q
-      .orderBy('rented_at', 'desc')
-      .orderBy('rental_id', 'desc')
-      .limit(f.limit + 1),
-  )
+  const rows = await read(db, listing(present), {
+    userId: f.userId,
+    bookId: f.bookId,
+    afterRentedAt: f.after?.[0],
+    afterId: f.after?.[1],
+    limit: f.limit + 1,
+  })
   return rows.map((r) => toRental(r, now))
 }
 
@@ -113,16 +142,7 @@ export async function balanceOf(
   asOf: Date,
   read: ReadRows = directRows,
 ): Promise<UserBalance | undefined> {
-  const rows = await read(
-    db
-      .withSchema(userBalances.schema)
-      .selectFrom('accounts as a')
-      .leftJoin('rentals as r', (j) =>
-        j.onRef('r.user_id', '=', 'a.user_id').on('r.returned_at', 'is', null),
-      )
-      .select(['a.charged_cents', 'a.paid_cents', 'a.last_posted_at', ...rentalColumns])
-      .where('a.user_id', '=', userId),
-  )
+  const rows = await read(db, standing, { userId })
   const account = rows[0]
   if (!account) return undefined
   let carried: Carried = { chargedCents: account.charged_cents, paidCents: account.paid_cents }
@@ -135,6 +155,20 @@ export async function balanceOf(
 }
 
 const rentalColumns = columns.map((c) => `r.${c}` as const)
+
+/** An account's running totals with its open rentals: one row per rental, or one without. */
+const standing = {
+  key: 'user-balances: account totals and open rentals',
+  build: (db: Kysely<DB>, v: { userId: string }) =>
+    db
+      .withSchema(userBalances.schema)
+      .selectFrom('accounts as a')
+      .leftJoin('rentals as r', (j) =>
+        j.onRef('r.user_id', '=', 'a.user_id').on('r.returned_at', 'is', null),
+      )
+      .select(['a.charged_cents', 'a.paid_cents', 'a.last_posted_at', ...rentalColumns])
+      .where('a.user_id', '=', v.userId),
+}
 
 /** What was posted by `at` (final charges of rentals returned, payments), and what was open then. */
 async function historyAt(db: Kysely<DB>, userId: string, at: string) {

@@ -2,6 +2,7 @@
 // caller and by registration): what a query waits for so that the caller reads their own writes.
 // One descent of the index events_by_actor, whatever the actor's history.
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { runStatement } from '../db/reads.js'
 import type { DB } from '../db/tables.js'
 import type { Position } from './position.js'
 
@@ -27,6 +28,11 @@ export async function actorLastPosition(
   db: Kysely<DB>,
   actor: string,
 ): Promise<Position | undefined> {
-  const { rows } = await sql<{ p: string | null }>`SELECT ${lastPositionOf(actor)} AS p`.execute(db)
+  const rows = await runStatement<{ p: string | null }>(
+    db,
+    'actor last position',
+    (v) => sql`SELECT ${lastPositionOf((v as { actor: string }).actor)} AS p`.compile(db),
+    { actor },
+  )
   return parseLastPosition(rows[0]?.p ?? null)
 }

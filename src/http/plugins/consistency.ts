@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { type Kysely, sql } from 'kysely'
 import { Type } from 'typebox'
-import { directRows, type ReadQuery, type ReadRows } from '../../db/reads.js'
+import { directRows, type ReadDef, type ReadRows, runStatement } from '../../db/reads.js'
 import type { DB } from '../../db/tables.js'
 import { DomainError } from '../../domain/errors.js'
 import {
@@ -55,6 +55,9 @@ interface Options {
 
 type Own = { __own: string | null; __row: true | null }
 
+/** The own-writes statement's value for the caller, beside the read's own values. */
+const ACTOR = '__actor'
+
 export const consistencyPlugin = fp(async (app: FastifyInstance, opts: Options) => {
   const { db, progress, maxWaitMs } = opts
 
@@ -69,24 +72,32 @@ export const consistencyPlugin = fp(async (app: FastifyInstance, opts: Options) 
   }
 
   /**
-   * The read and the caller's last position in one statement. The read model's position is taken
-   * before the statement is sent: if it already covers the caller's last command, so does the
-   * statement's snapshot. Otherwise wait for it, then read again.
+   * The read and the caller's last position in one statement (compiled once per read, as every
+   * read is). The read model's position is taken before the statement is sent: if it already
+   * covers the caller's last command, so does the statement's snapshot. Otherwise wait for it,
+   * then read again.
    */
   const ownRows =
     (readModel: string, actor: string, reply: FastifyReply): ReadRows =>
-    async <R>(query: ReadQuery<R>) => {
+    async <V extends object, R>(db: Kysely<DB>, def: ReadDef<V, R>, values: V): Promise<R[]> => {
       const before = progress.position(readModel)
-      const marked = query.select(sql<true>`true`.as('__row'))
-      const { rows } = await sql<R & Own>`
-        SELECT q.*, ${lastPositionOf(actor)} AS __own
-          FROM (SELECT) AS one LEFT JOIN LATERAL (${marked}) AS q ON true`.execute(db)
+      const rows = await runStatement<R & Own>(
+        db,
+        `own writes: ${def.key}`,
+        (v) => {
+          const marked = def.build(db, v as never).select(sql<true>`true`.as('__row'))
+          return sql`
+            SELECT q.*, ${lastPositionOf((v as { [ACTOR]: string })[ACTOR])} AS __own
+              FROM (SELECT) AS one LEFT JOIN LATERAL (${marked}) AS q ON true`.compile(db)
+        },
+        { ...values, [ACTOR]: actor },
+      )
       const own = parseLastPosition(rows[0]?.__own ?? null)
       if (own === undefined || comparePositions(own, before) <= 0) {
         return rows.filter((r) => r.__row === true)
       }
       await reach(readModel, own, reply)
-      return query.execute()
+      return directRows(db, def, values)
     }
 
   app.decorateRequest('readRows', directRows)
