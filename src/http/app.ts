@@ -4,13 +4,13 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
-import helmet from 'helmet'
 import type { AppDeps } from './deps.js'
 import { authPlugin } from './plugins/auth.js'
 import { consistencyPlugin } from './plugins/consistency.js'
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
 import { limitsPlugin } from './plugins/limits.js'
 import { metricsPlugin } from './plugins/metrics.js'
+import { HELMET_OPTIONS, securityHeadersPlugin } from './plugins/security-headers.js'
 import { clientErrorHandler, ProblemSchema } from './problem.js'
 import { routes } from './routes/index.js'
 import { liveRoutes } from './routes/live.js'
@@ -44,20 +44,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain')
   await app.register(errorsPlugin)
   await app.register(metricsPlugin)
-  // Security headers, by helmet built once (its Fastify plugin builds it again on every request).
-  const secureHeaders = helmet({
-    // Swagger UI needs its inline script and styles.
-    contentSecurityPolicy: {
-      directives: {
-        'script-src': ["'self'", "'unsafe-inline'"],
-        'style-src': ["'self'", "'unsafe-inline'"],
-        'img-src': ["'self'", 'data:'],
-      },
-    },
-  })
-  app.addHook('onRequest', (request, reply, done) =>
-    secureHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)),
-  )
+  await app.register(securityHeadersPlugin, { helmet: HELMET_OPTIONS })
   await app.register(limitsPlugin, { settings: deps.config })
   await app.register(swagger, {
     openapi: {
