@@ -1,9 +1,11 @@
 // The audit export, shared by GET /api/audit/events and `rental-ledger export`: the committed log
-// in log order as NDJSON or CSV, pulled one page at a time only when the consumer wants more, so
-// memory stays flat whatever the log's size. `after` (a record's position) resumes exactly after it.
+// in log order as NDJSON or CSV, read from PostgreSQL's binary COPY only as fast as the consumer
+// takes it, so memory stays flat whatever the log's size. `after` (a record's position) resumes
+// exactly after it.
 import { Readable } from 'node:stream'
-import { type Kysely, sql } from 'kysely'
-import Cursor from 'pg-cursor'
+import { type Compilable, type Kysely, sql } from 'kysely'
+import pg from 'pg'
+import { to as copyTo } from 'pg-copy-streams'
 import type { Database } from '../db/database.js'
 import type { DB } from '../db/tables.js'
 import { DomainError } from '../domain/errors.js'
@@ -14,6 +16,7 @@ import {
   START,
 } from '../eventstore/position.js'
 import { committedAfter, type LogFilter } from '../eventstore/reader.js'
+import { EXPORT_COLUMNS, ExportEncoder } from './export-encoder.js'
 import { type Head, type SigningKey, signHead } from './signing.js'
 
 export type ExportFormat = 'ndjson' | 'csv'
@@ -84,23 +87,10 @@ export function parseExportInput(input: ExportInput): ExportQuery {
   }
 }
 
-/** One exported event as the query returns it (row mode 'array', in this column order). */
-type ExportRow = [
-  token: string,
-  streamId: string,
-  version: number,
-  type: string,
-  data: unknown,
-  metadata: Record<string, unknown>,
-  recordedAt: Date,
-  prevHash: string,
-  hash: string,
-]
-
 /**
- * The export's rows: the one reader's gate and filters (eventstore/reader.ts), the position token
- * computed by the server (the same 32 hex digits as encodePosition), in log order; chained events
- * only, each with its link (the chain follows the log within moments: src/audit/chain-writer.ts).
+ * The export's rows: the one reader's gate and filters (eventstore/reader.ts), in log order, with
+ * the columns ExportEncoder reads; chained events only, each with its link (the chain follows the
+ * log within moments: src/audit/chain-writer.ts).
  */
 function exportQuery(db: Kysely<DB>, after: Position, filter: LogFilter) {
   return committedAfter(db, after, filter)
@@ -109,21 +99,27 @@ function exportQuery(db: Kysely<DB>, after: Position, filter: LogFilter) {
         sql<boolean>`c.event_transaction_id = events.transaction_id AND c.event_position = events.global_position`,
       ),
     )
-    .select([
-      sql<string>`lpad(to_hex(transaction_id::text::bigint), 16, '0') || lpad(to_hex(global_position), 16, '0')`.as(
-        'token',
-      ),
-      'stream_id',
-      'stream_version',
-      'type',
-      'data',
-      'metadata',
-      'recorded_at',
-      'c.prev_hash',
-      'c.hash',
-    ])
+    .select(EXPORT_COLUMNS.map((c) => sql.ref(c).as(c)))
     .orderBy('transaction_id')
     .orderBy('global_position')
+}
+
+/**
+ * `COPY (query) TO target` in the binary format. COPY takes no bind parameters: they are written
+ * into the statement as quoted literals, which PostgreSQL types from their use as it would the
+ * parameters.
+ */
+function copyStatement(query: Compilable, target: string): string {
+  const { sql: text, parameters } = query.compile()
+  const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]))
+  return `COPY (${inlined}) TO ${target} (FORMAT binary)`
+}
+
+function literal(value: unknown): string {
+  if (typeof value === 'string') return pg.escapeLiteral(value)
+  if (typeof value === 'number' || typeof value === 'bigint') return `'${value}'`
+  if (value instanceof Date) return `'${value.toISOString()}'`
+  throw new TypeError(`no literal for a parameter of type ${typeof value}`)
 }
 
 const CSV_COLUMNS = [
@@ -150,33 +146,6 @@ function csvLine(fields: string[]): string {
   return `${fields.map(csvField).join(',')}\r\n`
 }
 
-/**
- * One record's line. NDJSON is JSON.stringify of an AuditRecord, written out member by member in
- * the record's key order (the same bytes, without building the object).
- */
-function formatRow(r: ExportRow, as: ExportFormat): string {
-  const recordedAt = r[6].toISOString()
-  if (as === 'ndjson') {
-    return (
-      `{"position":"${r[0]}","streamId":${JSON.stringify(r[1])},"version":${r[2]},` +
-      `"type":${JSON.stringify(r[3])},"data":${JSON.stringify(r[4])},` +
-      `"metadata":${JSON.stringify(r[5])},"recordedAt":"${recordedAt}",` +
-      `"prevHash":"${r[7]}","hash":"${r[8]}"}\n`
-    )
-  }
-  return csvLine([
-    r[0],
-    r[1],
-    String(r[2]),
-    r[3],
-    JSON.stringify(r[4]),
-    JSON.stringify(r[5]),
-    recordedAt,
-    r[7],
-    r[8],
-  ])
-}
-
 function formatHead(head: Head, as: ExportFormat): string {
   if (as === 'ndjson') return `${JSON.stringify({ head })}\n`
   return csvLine([
@@ -194,9 +163,9 @@ function formatHead(head: Head, as: ExportFormat): string {
 
 export interface ExportOptions extends ExportQuery {
   format: ExportFormat
-  /** Rows held at once: the bounded window between the database and the consumer. */
+  /** Embedded mode: rows a page (PostgreSQL streams one COPY, with backpressure). */
   pageSize?: number
-  /** Called with the number of records in each page written. */
+  /** Called with the number of records in each chunk written. */
   onPage?: (records: number) => void
   /**
    * End with a head for the last record, signed with this key (`null`: unsigned, no key is
@@ -206,96 +175,97 @@ export interface ExportOptions extends ExportQuery {
 }
 
 /**
- * The rows of the export, a page at a time. On PostgreSQL, one statement read through a cursor
- * on a connection of its own: the next page is fetched only when this one is taken, so memory
- * holds one page whatever the log's length. A cursor outside a transaction block is not "idle in
- * transaction" while the consumer is slow, and reads without an xid: it holds back no log reader.
- * Embedded (PGlite, one connection shared with everything else): keyset pages of the same query.
+ * The records on PostgreSQL: one COPY, read on a connection of its own as the consumer takes the
+ * bytes (pg-copy-streams stops reading the socket while the stream is full: the server waits).
+ * COPY runs outside a transaction block, so a slow consumer leaves no session idle in a
+ * transaction, and it reads without an xid: it holds back no log reader.
  */
-async function* exportPages(
-  database: Database,
+async function* postgresChunks(
+  db: Kysely<DB>,
+  pool: pg.Pool,
   options: ExportOptions,
-  pageSize: number,
-): AsyncGenerator<ExportRow[]> {
-  const { after, filter } = options
-  if (database.pool) {
-    const { sql: text, parameters } = exportQuery(database.db, after, filter).compile()
-    const client = await database.pool.connect()
-    const cursor = client.query(new Cursor<ExportRow>(text, [...parameters], { rowMode: 'array' }))
-    let failed: Error | undefined
-    try {
-      for (;;) {
-        const rows = await cursor.read(pageSize)
-        if (rows.length === 0) return
-        yield rows
-      }
-    } catch (err) {
-      failed = err as Error
-      throw err
-    } finally {
-      // A consumer that stopped early leaves the portal open: close it before the connection
-      // goes back to the pool (or drop the connection if the cursor broke).
-      if (!failed) await cursor.close().catch((err: Error) => (failed = err))
-      client.release(failed)
+  encoder: ExportEncoder,
+): AsyncGenerator<Buffer> {
+  const statement = copyStatement(exportQuery(db, options.after, options.filter), 'STDOUT')
+  const client = await pool.connect()
+  const copy = client.query(copyTo(statement))
+  let ended = false
+  try {
+    for await (const chunk of copy as AsyncIterable<Buffer>) {
+      const { bytes, records } = encoder.write(chunk)
+      if (records === 0) continue
+      yield bytes
+      options.onPage?.(records)
     }
-  }
-  let cursor = after
-  for (;;) {
-    const rows = (await exportQuery(database.db, cursor, filter)
-      .limit(pageSize)
-      .execute()) as unknown as Record<string, unknown>[]
-    if (rows.length === 0) return
-    yield rows.map(
-      (r) =>
-        [
-          r.token,
-          r.stream_id,
-          r.stream_version,
-          r.type,
-          r.data,
-          r.metadata,
-          r.recorded_at,
-          r.prev_hash,
-          r.hash,
-        ] as ExportRow,
-    )
-    if (rows.length < pageSize) return
-    cursor = decodePosition(rows[rows.length - 1]!.token as string)
+    encoder.endCopy()
+    ended = true
+  } finally {
+    if (!ended) {
+      // Stopped early or failed: a COPY cannot be left midway, so the connection goes (and its
+      // end fails the stream once more, which nobody is reading now).
+      copy.on('error', () => {})
+      copy.destroy()
+    }
+    client.release(ended ? undefined : new Error('the export stopped before its end'))
   }
 }
 
 /**
- * Rows a page by default. Small pages keep the export's memory flat: a page's rows and text die
- * young, before V8 promotes them to the old generation, which it collects lazily. A 1,000,000-event
- * export (compiled, bench/export-rss.ts) peaked at 212 MiB RSS with pages of 2,000 rows, 174 MiB
- * with 500 and 126 MiB with 250 (89 MiB for an empty log); the extra round trips cost little.
+ * Embedded (PGlite, one connection shared with everything else): keyset pages of the same query,
+ * each a COPY into PGlite's in-memory blob, taken while no other query runs.
  */
-const PAGE_ROWS = 250
+async function* embeddedChunks(
+  database: Database,
+  options: ExportOptions,
+  encoder: ExportEncoder,
+): AsyncGenerator<Buffer> {
+  const pglite = database.pglite!
+  const pageSize = options.pageSize ?? EMBEDDED_PAGE_ROWS
+  let after = options.after
+  for (;;) {
+    const statement = copyStatement(
+      exportQuery(database.db, after, options.filter).limit(pageSize),
+      "'/dev/blob'",
+    )
+    const { blob } = await database.db.connection().execute(() => pglite.query(statement))
+    const { bytes, records } = encoder.write(Buffer.from(await blob!.arrayBuffer()))
+    encoder.endCopy()
+    if (records === 0) return
+    yield bytes
+    options.onPage?.(records)
+    if (records < pageSize) return
+    after = decodePosition(encoder.lastRecord()!.position)
+  }
+}
 
-/** The export as text chunks, one page each; the next page is read only when this one is taken. */
+/** Rows a page in embedded mode, where a page is held whole. */
+const EMBEDDED_PAGE_ROWS = 1000
+
+/** The export as bytes, each chunk whole records (or the head). */
+async function* exportBytes(database: Database, options: ExportOptions): AsyncGenerator<Buffer> {
+  if (options.format === 'csv') yield Buffer.from(csvLine(CSV_COLUMNS))
+  const encoder = new ExportEncoder(options.format)
+  yield* database.pool
+    ? postgresChunks(database.db, database.pool, options, encoder)
+    : embeddedChunks(database, options, encoder)
+  const last = encoder.lastRecord()
+  if (options.head && last) {
+    const now = (options.head.clock ?? (() => new Date()))()
+    yield Buffer.from(formatHead(signHead(options.head.key, last, now), options.format))
+  }
+}
+
+/** The export as text chunks, each whole records; the next is read only when this one is taken. */
 export async function* exportChunks(
   database: Database,
   options: ExportOptions,
 ): AsyncGenerator<string> {
-  if (options.format === 'csv') yield csvLine(CSV_COLUMNS)
-  let last: ExportRow | undefined
-  for await (const rows of exportPages(database, options, options.pageSize ?? PAGE_ROWS)) {
-    let chunk = ''
-    for (const r of rows) chunk += formatRow(r, options.format)
-    last = rows[rows.length - 1]
-    yield chunk
-    options.onPage?.(rows.length)
-  }
-  if (options.head && last) {
-    const now = (options.head.clock ?? (() => new Date()))()
-    const head = signHead(options.head.key, { position: last[0], hash: last[8] }, now)
-    yield formatHead(head, options.format)
-  }
+  for await (const bytes of exportBytes(database, options)) yield bytes.toString('utf8')
 }
 
-/** A byte stream with backpressure: it pulls a page when its buffer drains below 64 KiB. */
+/** A byte stream with backpressure: it reads on when its buffer drains below 64 KiB. */
 export function exportStream(database: Database, options: ExportOptions): Readable {
-  return Readable.from(exportChunks(database, options), {
+  return Readable.from(exportBytes(database, options), {
     objectMode: false,
     highWaterMark: 64 * 1024,
   })
