@@ -8,6 +8,8 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1')
 const HEADER_BYTES = SIGNATURE.length + 8
 /** Flag bit 16: the rows carry OIDs (never asked for here). */
 const WITH_OIDS = 1 << 16
+/** How much of a chunk is copied to complete the row the chunk before it cut. */
+const JOIN_BYTES = 4 * 1024
 
 export class CopyFormatError extends Error {
   override name = 'CopyFormatError'
@@ -31,26 +33,47 @@ export class CopyBinaryRows {
    * fields at `start`/`end`; keeps an incomplete last row for the next chunk. The rows handed over.
    */
   push(chunk: Buffer, row: (buf: Buffer) => void): number {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk
+    const pending = this.pending
     this.pending = undefined
-    let p = 0
-    if (this.inHeader) {
-      const signature = buf.subarray(0, SIGNATURE.length)
-      if (!signature.equals(SIGNATURE.subarray(0, signature.length))) {
-        throw new CopyFormatError('not a binary COPY stream')
-      }
-      if (buf.length < HEADER_BYTES || buf.length < HEADER_BYTES + buf.readUInt32BE(15)) {
-        this.pending = buf
-        return 0
-      }
-      if (buf.readUInt32BE(11) & WITH_OIDS) throw new CopyFormatError('rows with OIDs')
-      p = HEADER_BYTES + buf.readUInt32BE(15)
-      this.inHeader = false
+    if (this.inHeader) return this.header(pending ? Buffer.concat([pending, chunk]) : chunk, row)
+    if (!pending) return this.rows(chunk, 0, row, Number.POSITIVE_INFINITY)
+    // The row cut at the last chunk's end, completed from the head of this one: copying that
+    // much, not the whole chunk, unless the row is longer.
+    const head = Buffer.concat([pending, chunk.subarray(0, JOIN_BYTES)])
+    const first = this.rows(head, 0, row, 1)
+    const resume = this.consumed - pending.length
+    if (first === 0 && !this.ended) {
+      this.pending = undefined
+      return this.rows(Buffer.concat([pending, chunk]), 0, row, Number.POSITIVE_INFINITY)
     }
+    this.pending = undefined
+    return first + this.rows(chunk, resume, row, Number.POSITIVE_INFINITY)
+  }
+
+  private header(buf: Buffer, row: (buf: Buffer) => void): number {
+    const signature = buf.subarray(0, SIGNATURE.length)
+    if (!signature.equals(SIGNATURE.subarray(0, signature.length))) {
+      throw new CopyFormatError('not a binary COPY stream')
+    }
+    if (buf.length < HEADER_BYTES || buf.length < HEADER_BYTES + buf.readUInt32BE(15)) {
+      this.pending = buf
+      return 0
+    }
+    if (buf.readUInt32BE(11) & WITH_OIDS) throw new CopyFormatError('rows with OIDs')
+    this.inHeader = false
+    return this.rows(buf, HEADER_BYTES + buf.readUInt32BE(15), row, Number.POSITIVE_INFINITY)
+  }
+
+  /** Where the last call to rows() stopped. */
+  private consumed = 0
+
+  /** Hands over up to `most` whole rows of `buf` from `p`; keeps what follows them as pending. */
+  private rows(buf: Buffer, from: number, row: (buf: Buffer) => void, most: number): number {
     const { fields, start, end } = this
     const length = buf.length
+    let p = from
     let rows = 0
-    while (!this.ended && p + 2 <= length) {
+    while (rows < most && !this.ended && p + 2 <= length) {
       const count = buf.readInt16BE(p)
       if (count === -1) {
         this.ended = true
@@ -81,6 +104,7 @@ export class CopyBinaryRows {
       rows++
       p = q
     }
+    this.consumed = p
     if (p < length) {
       if (this.ended) throw new CopyFormatError('bytes after the trailer')
       this.pending = buf.subarray(p)

@@ -25,8 +25,31 @@ export function putBytes(s: Sink, src: Uint8Array, from: number, to: number): vo
   reserve(s, to - from)
   const buf = s.buf
   let p = s.pos
+  if (to - from > 512) {
+    buf.set(src.subarray(from, to), p)
+    s.pos = p + to - from
+    return
+  }
   for (let i = from; i < to; i++) buf[p++] = src[i]!
   s.pos = p
+}
+
+/** String(n) of an integer. */
+export function putInteger(s: Sink, n: number): void {
+  if (!(n >= 0 && n <= 0x7fffffff)) {
+    putLatin1(s, String(n))
+    return
+  }
+  let digits = 1
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++
+  reserve(s, digits)
+  const buf = s.buf
+  let m = n
+  for (let p = s.pos + digits - 1; p >= s.pos; p--) {
+    buf[p] = 0x30 + (m % 10)
+    m = Math.floor(m / 10)
+  }
+  s.pos += digits
 }
 
 export function putLatin1(s: Sink, text: string): void {
@@ -57,9 +80,12 @@ export function putJsonString(s: Sink, src: Buffer, from: number, to: number): v
   buf[p++] = 0x22
   for (let i = from; i < to; i++) {
     const c = src[i]!
-    const escaped = c < 0x80 ? ESCAPES[c] : undefined
-    if (escaped === undefined) buf[p++] = c
-    else for (let k = 0; k < escaped.length; k++) buf[p++] = escaped[k]!
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
+      buf[p++] = c
+      continue
+    }
+    const escaped = ESCAPES[c]!
+    for (let k = 0; k < escaped.length; k++) buf[p++] = escaped[k]!
   }
   buf[p++] = 0x22
   s.pos = p
@@ -86,25 +112,23 @@ export function putCompactJson(s: Sink, src: Buffer, from: number, to: number): 
   while (i < to) {
     const c = src[i]!
     if (c === 0x22) {
-      // A string, copied as it is; its end is the first `"` not escaped.
-      const open = i++
-      let digits = true
+      // A string, copied as it is up to the first `"` not escaped, in one pass.
+      const open = p
+      buf[p++] = c
+      i++
       for (;;) {
         if (i >= to) throw new SyntaxError('a jsonb text ends inside a string')
         const d = src[i++]!
+        buf[p++] = d
         if (d === 0x22) break
-        if (d === 0x5c) {
-          i++
-          digits = false
-        } else if (d < 0x30 || d > 0x39) digits = false
+        if (d === 0x5c) buf[p++] = src[i++]!
       }
-      if (digits && i - open > 2 && i < to && src[i] === 0x3a) {
+      if (i < to && src[i] === 0x3a && p - open > 2 && digitsOnly(buf, open + 1, p - 1)) {
         // A member name of digits only: JavaScript may order it differently.
         s.pos = begin
         putUtf8(s, JSON.stringify(JSON.parse(src.toString('utf8', from, to))))
         return
       }
-      for (let k = open; k < i; k++) buf[p++] = src[k]!
     } else if (c === 0x20) {
       i++
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
@@ -134,6 +158,14 @@ export function putCompactJson(s: Sink, src: Buffer, from: number, to: number): 
     }
   }
   s.pos = p
+}
+
+function digitsOnly(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!
+    if (c < 0x30 || c > 0x39) return false
+  }
+  return true
 }
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */

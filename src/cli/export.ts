@@ -18,7 +18,7 @@ import { openDatabase } from '../db/database.js'
 import { prepareDatabase } from '../db/prepare.js'
 import { DomainError } from '../domain/errors.js'
 import { countLogAfter } from '../eventstore/reader.js'
-import { progressBar } from '../projector/progress-bar.js'
+import { type Progress, progressBar } from '../projector/progress-bar.js'
 
 const PREFIX = 'rental-ledger export:'
 const FORMATS: readonly string[] = ['ndjson', 'csv'] satisfies ExportFormat[]
@@ -71,15 +71,28 @@ export async function exportLog(args: string[], config: Config): Promise<number>
       return 0
     }
     const out = values.out
-    const total = await countLogAfter(db, query.after, query.filter)
     const logger = pino({ level: config.LOG_LEVEL })
-    const bar = progressBar({ label: `export ${out}`, total, log: (l) => logger.info(l) })
+    // The bar's total is counted beside the export, not before it (a second scan of the log):
+    // records written before the count is in are ticked when it is.
+    let bar: Progress | undefined
+    let before = 0
+    const counted = countLogAfter(db, query.after, query.filter).then((total) => {
+      bar = progressBar({ label: `export ${out}`, total, log: (l) => logger.info(l) })
+      bar.tick(before)
+    })
+    const tick = (n: number) => {
+      if (bar) bar.tick(n)
+      else before += n
+    }
     const partial = `${out}.partial`
-    await pipeline(
-      exportStream(database, { ...query, format, head, onPage: (n) => bar.tick(n) }),
-      createWriteStream(partial),
-    )
-    bar.stop()
+    await Promise.all([
+      counted,
+      pipeline(
+        exportStream(database, { ...query, format, head, onPage: tick }),
+        createWriteStream(partial),
+      ),
+    ])
+    bar?.stop()
     await rename(partial, out)
     return 0
   } finally {
