@@ -6,7 +6,8 @@
 //   statement of their read (`request.readRows`, one round trip; the read is repeated only when the
 //   read model was behind); any other route looks it up first, in a round trip of its own.
 // Either wait is bounded (MIN_POSITION_WAIT_MS), then 503 with Retry-After. Answers carry the read
-// model's position in X-Ledger-Position.
+// model's position in X-Ledger-Position. A caller who is not signed in has no own writes: on those
+// routes their reads are kept per read model and position (src/http/read-cache.ts).
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { type Kysely, sql } from 'kysely'
@@ -21,6 +22,7 @@ import {
 } from '../../eventstore/actor-position.js'
 import { comparePositions, decodePosition, type Position } from '../../eventstore/position.js'
 import type { ProjectionProgress } from '../../projector/progress.js'
+import { ReadCache } from '../read-cache.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -101,6 +103,7 @@ export const consistencyPlugin = fp(async (app: FastifyInstance, opts: Options) 
     }
 
   app.decorateRequest('readRows', directRows)
+  const anonymous = new ReadCache(progress, directRows)
 
   app.addHook('preHandler', async (request, reply) => {
     const { readModel, ownWritesInRead } = request.routeOptions.config
@@ -113,7 +116,9 @@ export const consistencyPlugin = fp(async (app: FastifyInstance, opts: Options) 
       await request.jwtVerify().catch(() => undefined)
     }
     const actor = request.user?.id
-    if (actor !== undefined) {
+    if (actor === undefined) {
+      if (ownWritesInRead) request.readRows = anonymous.rows(readModel)
+    } else {
       if (ownWritesInRead) request.readRows = ownRows(readModel, actor, reply)
       else {
         const own = await actorLastPosition(db, actor)
