@@ -201,7 +201,13 @@ async function* postgresChunks(
   let copy: ReturnType<typeof copyTo> | undefined
   let ended = false
   try {
-    await client.query(PLAN_SETTINGS)
+    // Unless one stream is asked for, not even by key: with the chain just written and not yet
+    // analyzed, the planner may take a million lookups for cheaper than the merge.
+    await client.query(
+      options.filter.streamId === undefined
+        ? `${PLAN_SETTINGS}; SET LOCAL enable_nestloop = off`
+        : PLAN_SETTINGS,
+    )
     copy = client.query(copyTo(statement))
     for await (const chunk of copy as AsyncIterable<Buffer>) {
       const { bytes, records } = encoder.write(chunk)
