@@ -294,7 +294,7 @@ try {
     `The service runs as deployed: \`rental-ledger serve\` with WORKERS=off, and \`relay\` and \`project\` as processes of their own (W1 also with two API processes, and with the all-in-one \`serve\`, workers in the API process); DB_POOL_MAX 10, LOG_LEVEL warn; compiled by tsc as the image is (bench/.build), started as a child process; W6 runs it with WORKERS=off.`,
     'The baselines are bare Fastify routes through a pg Pool of 10 (bench/baseline-server.ts), in a process of their own: one row read by primary key; (d) one durable INSERT of an event-sized row per request; (e) the same INSERTs grouped by the app (a flush takes what queued meanwhile, one multi-row INSERT and one commit, at most two in flight).',
     'W3 measures from the command transaction’s recorded_at (now(), its start) to the receipt of the user-balances commit notification covering it.',
-    'W5 uses psql for COPY (pg-copy-streams is not installed); both sides write a file and are timed from spawn to exit.',
+    'W5 compares with psql running COPY, as a DBA would; both sides write a file and are timed from spawn to exit.',
     `1-minute load average ${machine.loadAverage.start.toFixed(2)} at the start and ${machine.loadAverage.end.toFixed(2)} at the end (other work on the machine skews figures).`,
   )
   const finished = new Date()

@@ -1,6 +1,6 @@
 // W5: the audit export as the operator runs it (`rental-ledger export --out FILE`, a process of its
 // own, so its peak RSS is its own), against PostgreSQL's `COPY (SELECT ...) TO STDOUT` of the same
-// rows through psql (pg-copy-streams is not installed). Both write to a file in the temp directory;
+// rows through psql, as a DBA would run it. Both write to a file in the temp directory;
 // both are timed from spawn to exit, so the export's figure includes its start-up (about a second).
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
