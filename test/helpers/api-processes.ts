@@ -96,6 +96,23 @@ export async function call(
   return { status: res.status, body: parsed, ms: performance.now() - started }
 }
 
+/**
+ * A read at a position (`minPosition`): the API answers 503 with Retry-After while its read model
+ * is behind and it has waited its bound; a client then asks again. Until `deadlineMs` has passed.
+ */
+export async function readWhenCaughtUp(
+  url: string,
+  who: Account,
+  deadlineMs = 60_000,
+): Promise<Answer> {
+  const start = Date.now()
+  for (;;) {
+    const answer = await call(url, who)
+    if (answer.status !== 503 || Date.now() - start > deadlineMs) return answer
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
 /** A counter's total over every label set, from a process's /metrics. */
 export async function metricTotal(api: Api, name: string): Promise<number> {
   const text = await (await fetch(`${api.url}/metrics`)).text()

@@ -11,6 +11,7 @@ import {
   apiCluster,
   call,
   metricTotal,
+  readWhenCaughtUp,
 } from '../helpers/api-processes.js'
 import { spawnCli } from '../helpers/processes.js'
 
@@ -49,7 +50,8 @@ t.test('two API processes on one database', async (t) => {
       .sort()
       .at(-1)!
   const available = async (bookId: string, position: string) =>
-    (await call(`${reader!.url}/api/books/${bookId}?minPosition=${position}`, staff)).body.available
+    (await readWhenCaughtUp(`${reader!.url}/api/books/${bookId}?minPosition=${position}`, staff))
+      .body.available
 
   await t.test('200 users rent a book with 50 copies at once: exactly 50 win', async (t) => {
     const book = await addBook('Fifty Copies Across Replicas', 50)
@@ -127,7 +129,9 @@ t.test('two API processes on one database', async (t) => {
     const position = latest(run.all)
     let wrong = 0
     for (const u of run.perUser.keys()) {
-      const balance = (await call(`${reader!.url}/api/me/balance?minPosition=${position}`, u)).body
+      const balance = (
+        await readWhenCaughtUp(`${reader!.url}/api/me/balance?minPosition=${position}`, u)
+      ).body
       const open = (balance.openRentals as unknown[]).length
       if (balance.chargedCents !== (charged.get(u) ?? 0) || open !== 0) {
         if (++wrong <= 3) t.comment(`expected ${charged.get(u)}: ${JSON.stringify(balance)}`)

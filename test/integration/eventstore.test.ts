@@ -12,9 +12,10 @@ import {
   START,
   XidHorizonError,
 } from '../../src/eventstore/index.js'
-import { loadStream } from '../../src/eventstore/streams.js'
+import { loadStream, loadStreams } from '../../src/eventstore/streams.js'
 import { forEachBackend, settledLog } from '../helpers/db.js'
 import { deferred } from '../helpers/deferred.js'
+import { waitFor } from '../helpers/processes.js'
 
 const ev = (type = 'Tested', data: unknown = {}): NewEvent => ({
   eventId: randomUUID(),
@@ -260,6 +261,66 @@ forEachBackend(t, async (t, d, backend) => {
       .where('type', '=', 'LateA')
       .execute()
     t.same(naive, [], 'a reader by global_position alone would have lost A')
+  })
+
+  await t.test('a locking read never builds on a write younger than its transaction', async (t) => {
+    if (backend === 'pglite') {
+      t.pass('PGlite runs one transaction at a time: no lock is ever waited for')
+      return
+    }
+    // L takes its transaction id (as a first row lock gives one), then W, younger, locks the
+    // stream; L's locking read waits for W, W appends and commits. An append by L on what it then
+    // read would be the stream's next version under an older transaction id: earlier in the log
+    // order than the version it follows.
+    await append(d, 'locked-x', 0, [ev('First')])
+    const lHasXid = deferred()
+    const wLocked = deferred()
+    const wMayCommit = deferred()
+    const l = d.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_current_xact_id()`.execute(trx)
+      lHasXid.resolve()
+      await wLocked.promise
+      const read = loadStreams(trx, ['locked-x'], { lock: true })
+      wMayCommit.resolve()
+      const snap = (await read).get('locked-x')!
+      await appendToStreams(trx, [
+        { streamId: 'locked-x', expectedVersion: snap.version, events: [ev('ByL')], state: {} },
+      ])
+    })
+    await lHasXid.promise
+    const w = d.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM streams WHERE stream_id = 'locked-x' FOR UPDATE`.execute(trx)
+      wLocked.resolve()
+      await wMayCommit.promise
+      await waitFor('L to wait for the stream row', async () => {
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(d.db)
+        return rows[0]!.n > 0
+      })
+      await appendToStreams(trx, [
+        { streamId: 'locked-x', expectedVersion: 1, events: [ev('ByW')], state: {} },
+      ])
+    })
+    await w
+    await t.rejects(l, ConcurrencyError, 'L is told the stream moved, and writes nothing')
+    const log = (await settledLog(d.db)).filter((e) => e.streamId === 'locked-x')
+    t.same(
+      log.map((e) => [e.streamVersion, e.type]),
+      [
+        [1, 'First'],
+        [2, 'ByW'],
+      ],
+      'the stream reads in version order in the log order',
+    )
+    const snap = await d.db
+      .transaction()
+      .execute((trx) => loadStreams(trx, ['locked-x', 'locked-new'], { lock: true }))
+    t.same(
+      [snap.get('locked-x')!.version, snap.get('locked-new')!.version],
+      [2, 0],
+      'a new transaction reads and locks it',
+    )
   })
 
   await t.test('refuses a database whose xid counter is below the stored ids', async (t) => {
