@@ -22,7 +22,7 @@ export interface ChainedFields {
 
 /** RFC 8785: members sorted by UTF-16 code units, no whitespace, ECMAScript number form. */
 export function canonicalBytes(e: ChainedFields): Buffer {
-  const text = canonicalize({
+  const fields = {
     position: e.position,
     streamId: e.streamId,
     version: e.version,
@@ -30,9 +30,24 @@ export function canonicalBytes(e: ChainedFields): Buffer {
     data: e.data,
     metadata: e.metadata,
     recordedAt: e.recordedAt,
-  })
+  }
+  let text: string | undefined
+  try {
+    text = canonicalize(fields)
+  } catch (err) {
+    // A jsonb number beyond double range parses to ±Infinity, which JCS has no form for. The
+    // export writes such a number as JSON.stringify does, null, and the chain covers what it writes.
+    if (!hasNonFinite(fields)) throw err
+    text = canonicalize(JSON.parse(JSON.stringify(fields)))
+  }
   if (text === undefined) throw new TypeError('an event has no canonical form')
   return Buffer.from(text, 'utf8')
+}
+
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value)
+  if (value === null || typeof value !== 'object') return false
+  return Object.values(value).some(hasNonFinite)
 }
 
 export function chainHash(prevHash: string, e: ChainedFields): string {

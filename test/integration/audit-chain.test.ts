@@ -103,8 +103,24 @@ forEachBackend(t, async (t, database) => {
     await tamper('drop-last', (l) => [...l.slice(0, 59), l[60]!], 60)
   })
 
+  await t.test('a number beyond double range is chained as the export writes it', async (t) => {
+    // Not from the API (its schemas refuse it), but jsonb holds it: JavaScript parses 1e400 to
+    // Infinity, which JCS has no form for; the export writes it as JSON does, null.
+    await sql`INSERT INTO events (event_id, stream_id, stream_version, type, data)
+              VALUES (${randomUUID()}, 'huge-1', 1, 'Huge', '{"n": 1e400, "m": [-1e400, 2]}')`.execute(
+      db,
+    )
+    await settledLog(db)
+    await extendChain(db)
+    const file = join(dir, 'huge.ndjson')
+    const text = await exportTo(database, file, 'ndjson')
+    t.match(text, '"data":{"m":[null,2],"n":null}', 'the export writes null')
+    t.match(await verifyExport([file], key.publicKeyObject), { ok: true, records: 61 })
+    t.match(await verifyChain(db, key), { ok: true, chained: 61, unchained: 0 })
+  })
+
   await t.test('an event edited in the database: verify names its position', async (t) => {
-    t.match(await verifyChain(db, key), { ok: true, chained: 60, unchained: 0 })
+    t.match(await verifyChain(db, key), { ok: true, chained: 61, unchained: 0 })
     const victim = log[33]!
     await sql`ALTER TABLE events DISABLE TRIGGER events_no_update_delete`.execute(db)
     await sql`UPDATE events SET data = '{"amountCents": 1}' WHERE event_id = ${victim.eventId}`.execute(
