@@ -98,10 +98,20 @@ export async function startService(
 ): Promise<Service> {
   await prepareDatabase(config, database)
   const progress = new ProjectionProgress()
-  // Whoever applies a batch announces it; an API without feeders of its own learns progress so.
-  const unlisten = await listen(database, PROGRESS_CHANNEL, (p) => progress.onNotification(p))
-  for (const p of PROJECTIONS) progress.advance(p.name, await readCheckpoint(database.db, p.schema))
   const log = options.log ?? pino({ level: config.LOG_LEVEL })
+  const readCheckpoints = async () => {
+    for (const p of PROJECTIONS) {
+      progress.advance(p.name, await readCheckpoint(database.db, p.schema))
+    }
+  }
+  // Whoever applies a batch announces it; an API without feeders of its own learns progress so.
+  // An empty payload is the listener's own: it listens (again), and whatever was announced while
+  // it did not is read from the checkpoints.
+  const unlisten = await listen(database, PROGRESS_CHANNEL, (p) => {
+    if (p) return progress.onNotification(p)
+    readCheckpoints().catch((err) => log.warn({ err }, 'reading the projections’ checkpoints'))
+  })
+  await readCheckpoints()
   const feeder =
     options.workers === 'in-process'
       ? new InProcessFeeder(database, PROJECTIONS, progress, { log })
