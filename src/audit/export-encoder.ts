@@ -53,7 +53,7 @@ const CSV_END = ascii('\r\n')
 /** Two hex digits per byte value, as to_hex and encodePosition write them. */
 const HEX = ascii(Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0')).join(''))
 
-/** A chunk's records start in a buffer of this size (it grows for larger chunks). */
+/** The records of a chunk are written in one buffer of this size, grown for larger chunks. */
 const OUT_BYTES = 16 * 1024
 const EMPTY = Buffer.alloc(0)
 
@@ -77,17 +77,16 @@ export class ExportEncoder {
 
   /**
    * The records of the rows completed by `chunk`, as bytes that end where a record ends (so each
-   * chunk is whole UTF-8 text), and how many records they are.
+   * chunk is whole UTF-8 text), and how many records they are. The bytes are the encoder's own
+   * buffer, written over by the next call: a reader that keeps them copies them.
    */
   write(chunk: Buffer): { bytes: Buffer; records: number } {
+    this.out.pos = 0
     // NDJSON is about a fifth longer than the binary rows: room for that without growing.
     reserve(this.out, chunk.length + (chunk.length >> 1))
     const records = this.rows.push(chunk, this.row)
     if (records === 0) return { bytes: EMPTY, records }
-    const bytes = this.out.buf.subarray(0, this.out.pos)
-    // The next records go to a buffer of their own: these bytes now belong to the reader.
-    this.out = newSink(OUT_BYTES)
-    return { bytes, records }
+    return { bytes: this.out.buf.subarray(0, this.out.pos), records }
   }
 
   /** Ends one COPY stream (throws if it was cut short); another may follow (pages). */

@@ -201,11 +201,13 @@ async function* postgresChunks(
   let copy: ReturnType<typeof copyTo> | undefined
   let ended = false
   try {
-    // Unless one stream is asked for, not even by key: with the chain just written and not yet
-    // analyzed, the planner may take a million lookups for cheaper than the merge.
+    // Unless one stream is asked for, not even by key, and no sort: with the log and the chain
+    // just written and not yet analyzed, the planner may take a million lookups for cheaper than
+    // the merge, or read the log by bitmap and sort it on disk (1,000,000 events: 4.4 s against
+    // 1.6 s read in index order).
     await client.query(
       options.filter.streamId === undefined
-        ? `${PLAN_SETTINGS}; SET LOCAL enable_nestloop = off`
+        ? `${PLAN_SETTINGS}; SET LOCAL enable_nestloop = off; SET LOCAL enable_sort = off`
         : PLAN_SETTINGS,
     )
     copy = client.query(copyTo(statement))
@@ -260,8 +262,14 @@ async function* embeddedChunks(
 /** Rows a page in embedded mode, where a page is held whole. */
 const EMBEDDED_PAGE_ROWS = 1000
 
-/** The export as bytes, each chunk whole records (or the head). */
-async function* exportBytes(database: Database, options: ExportOptions): AsyncGenerator<Buffer> {
+/**
+ * The export as bytes, each chunk whole records (or the head). A chunk is valid only until the
+ * next is asked for: the encoder writes the next records over it (a reader that keeps it copies it).
+ */
+export async function* exportBytes(
+  database: Database,
+  options: ExportOptions,
+): AsyncGenerator<Buffer> {
   if (options.format === 'csv') yield Buffer.from(csvLine(CSV_COLUMNS))
   const encoder = new ExportEncoder(options.format)
   yield* database.pool
@@ -282,9 +290,14 @@ export async function* exportChunks(
   for await (const bytes of exportBytes(database, options)) yield bytes.toString('utf8')
 }
 
+async function* copies(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  for await (const bytes of chunks) yield Buffer.from(bytes)
+}
+
 /** A byte stream with backpressure: it reads on when its buffer drains below 64 KiB. */
 export function exportStream(database: Database, options: ExportOptions): Readable {
-  return Readable.from(exportBytes(database, options), {
+  // A stream keeps chunks in its buffer while it reads on: each a copy of its own.
+  return Readable.from(copies(exportBytes(database, options)), {
     objectMode: false,
     highWaterMark: 64 * 1024,
   })

@@ -1,20 +1,21 @@
 // `export`: the audit export (the same stream as GET /api/audit/events) to stdout, or to a file
 // with a progress bar. A file is written as FILE.partial and renamed when complete, so a crash
 // never leaves a half export under the final name; its last line's position resumes it (--after).
-import { createWriteStream } from 'node:fs'
-import { rename } from 'node:fs/promises'
+import { open, rename } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
 import {
   type ExportFormat,
+  type ExportOptions,
   type ExportQuery,
+  exportBytes,
   exportStream,
   parseExportInput,
 } from '../audit/export.js'
 import { loadSigningKey } from '../audit/signing.js'
 import type { Config } from '../config.js'
-import { openDatabase } from '../db/database.js'
+import { type Database, openDatabase } from '../db/database.js'
 import { prepareDatabase } from '../db/prepare.js'
 import { DomainError } from '../domain/errors.js'
 import { countLogAfter } from '../eventstore/reader.js'
@@ -87,15 +88,25 @@ export async function exportLog(args: string[], config: Config): Promise<number>
     const partial = `${out}.partial`
     await Promise.all([
       counted,
-      pipeline(
-        exportStream(database, { ...query, format, head, onPage: tick }),
-        createWriteStream(partial),
-      ),
+      writeFile(partial, database, { ...query, format, head, onPage: tick }),
     ])
     bar?.stop()
     await rename(partial, out)
     return 0
   } finally {
     await database.close()
+  }
+}
+
+/**
+ * Writes the export to `path`, each chunk written before the next is encoded: the encoder
+ * reuses one buffer, and the process holds one chunk at a time.
+ */
+async function writeFile(path: string, database: Database, options: ExportOptions): Promise<void> {
+  const file = await open(path, 'w')
+  try {
+    for await (const bytes of exportBytes(database, options)) await file.writeFile(bytes)
+  } finally {
+    await file.close()
   }
 }

@@ -2,9 +2,8 @@
 // in DATA_DIR otherwise. Everything above this file is the same code for both.
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect } from 'kysely'
-import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
 import type { Config } from '../config.js'
 import { INT8_OID, parseInt8 } from './int8.js'
@@ -76,6 +75,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     dir = join(dataDir, 'pglite')
   }
   try {
+    // Loaded only here: a process on PostgreSQL never needs the embedded engine in its memory.
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('kysely-pglite-dialect'),
+    ])
     const pglite = await PGlite.create({ dataDir: dir, parsers: { [INT8_OID]: parseInt8 } })
     const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
     embedded.add(db)
