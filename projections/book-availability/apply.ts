@@ -7,7 +7,13 @@ import type { DB } from '../../src/db/tables.js'
 import type { BookEvent } from '../../src/domain/events.js'
 import type { BookType } from '../../src/domain/pricing.js'
 import type { StoredEvent } from '../../src/eventstore/reader.js'
-import type { BulkLoad, Projection } from '../../src/projector/projection.js'
+import type {
+  BulkEvent,
+  BulkLoad,
+  BulkOut,
+  BulkTable,
+  Projection,
+} from '../../src/projector/projection.js'
 import { type BookRowChange, evolve } from './evolve.js'
 
 async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
@@ -182,26 +188,25 @@ function bookFolder() {
   }
 }
 
-const change = (e: StoredEvent) => evolve(e as unknown as BookEvent)
+const change = (e: BulkEvent) => evolve(e as unknown as BookEvent)
 
 function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
   return write(db, foldBooks(events.map(change)))
 }
 
 /** Replay: the whole log folded, books loaded in their final state; the rest written as usual. */
-function bulk(): BulkLoad {
+function bulk(out: BulkOut): BulkLoad {
   const folder = bookFolder()
   return {
     add: (e) => folder.add(change(e)),
     finish() {
       const { added, changed } = folder.result()
-      return {
-        inserts: [{ table: 'books', columns: NEW_BOOK, rows: added }],
-        rest: (db) => write(db, { added: [], changed }),
-      }
+      for (const row of added) out(BOOKS, row)
+      return { rest: (db) => write(db, { added: [], changed }) }
     },
   }
 }
+const BOOKS: BulkTable = { table: 'books', columns: NEW_BOOK }
 
 async function write(db: Transaction<DB> | Kysely<DB>, { added, changed }: FoldedBooks) {
   // One statement: the two writes touch different rows (books added now, books from before).

@@ -6,7 +6,13 @@ import { insertFrom, recordset } from '../../src/db/recordset.js'
 import type { DB } from '../../src/db/tables.js'
 import type { AccountEvent } from '../../src/domain/events.js'
 import type { StoredEvent } from '../../src/eventstore/reader.js'
-import type { BulkLoad, Projection } from '../../src/projector/projection.js'
+import type {
+  BulkEvent,
+  BulkLoad,
+  BulkOut,
+  BulkTable,
+  Projection,
+} from '../../src/projector/projection.js'
 import { type BalanceChange, evolve } from './evolve.js'
 
 async function createTables(db: Kysely<DB>, schema: string): Promise<void> {
@@ -140,8 +146,13 @@ interface FoldedBalances {
   postings: Posting[]
 }
 
-/** foldBalances one change at a time (a replay folds the whole log so). */
-function balanceFolder() {
+/**
+ * foldBalances one change at a time (a replay folds the whole log so). Given `final`, a rental is
+ * handed to it when it is closed and a payment when it is recorded, instead of being kept: nothing
+ * but a void changes them after that, and a void of a row no longer held is written as a void of a
+ * row from before (`voided`), applied once every row is in.
+ */
+function balanceFolder(final?: { rental(row: NewRental): void; payment(row: NewPayment): void }) {
   /** Accounts registered in this batch, with what the batch posts to them. */
   const accounts = new Map<string, Posting>()
   const opened = new Map<string, NewRental>()
@@ -150,6 +161,8 @@ function balanceFolder() {
   const voided: { rental_id: string }[] = []
   const payments: NewPayment[] = []
   const postings = new Map<string, Posting>()
+  /** last_posted_at of each posting, parsed (a replay posts every return of the log) */
+  const lastPosted = new Map<Posting, number>()
   const post = (
     userId: string,
     column: 'charged_cents' | 'paid_cents',
@@ -160,8 +173,12 @@ function balanceFolder() {
     p[column] += cents
     if (at === null) {
       // A correction (a void) is not a posting in time: the rental leaves the history.
-    } else if (p.last_posted_at === null || Date.parse(at) > Date.parse(p.last_posted_at)) {
-      p.last_posted_at = at
+    } else {
+      const ms = Date.parse(at)
+      if (p.last_posted_at === null || ms > lastPosted.get(p)!) {
+        p.last_posted_at = at
+        lastPosted.set(p, ms)
+      }
     }
     if (!accounts.has(userId)) postings.set(userId, p)
   }
@@ -189,6 +206,10 @@ function balanceFolder() {
         if (row) {
           row.returned_at = change.returnedAt
           row.charge_cents = change.chargeCents
+          if (final) {
+            opened.delete(change.rentalId)
+            final.rental(row)
+          }
         } else {
           closed.push({
             rental_id: change.rentalId,
@@ -201,14 +222,16 @@ function balanceFolder() {
       }
       case 'payment': {
         const p = change.payment
-        payments.push({
+        const row: NewPayment = {
           payment_id: p.paymentId,
           user_id: p.userId,
           amount_cents: p.amountCents,
           reference: p.reference,
           recorded_at: p.recordedAt,
           recorded_by: p.recordedBy ?? null,
-        })
+        }
+        if (final) final.payment(row)
+        else payments.push(row)
         post(p.userId, 'paid_cents', p.amountCents, p.recordedAt)
         break
       }
@@ -238,25 +261,32 @@ function balanceFolder() {
   }
 }
 
-const change = (e: StoredEvent) => evolve(e as unknown as AccountEvent)
+const change = (e: BulkEvent) => evolve(e as unknown as AccountEvent)
 
 function apply(db: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]) {
   return write(db, foldBalances(events.map(change)))
 }
 
-/** Replay: the whole log folded, rows loaded in their final state; the rest written as usual. */
-function bulk(): BulkLoad {
-  const folder = balanceFolder()
+const ACCOUNTS: BulkTable = { table: 'accounts', columns: POSTING }
+const RENTALS: BulkTable = { table: 'rentals', columns: NEW_RENTAL }
+const PAYMENTS: BulkTable = { table: 'payments', columns: NEW_PAYMENT }
+
+/**
+ * Replay: the whole log folded; returned rentals and payments loaded as the fold meets them, the
+ * accounts and the rentals still open once it ends; the rest written as usual.
+ */
+function bulk(out: BulkOut): BulkLoad {
+  const folder = balanceFolder({
+    rental: (row) => out(RENTALS, row),
+    payment: (row) => out(PAYMENTS, row),
+  })
   return {
     add: (e) => folder.add(change(e)),
     finish() {
-      const { accounts, opened, closed, voided, payments, postings } = folder.result()
+      const { accounts, opened, closed, voided, postings } = folder.result()
+      for (const row of accounts) out(ACCOUNTS, row)
+      for (const row of opened) out(RENTALS, row)
       return {
-        inserts: [
-          { table: 'accounts', columns: POSTING, rows: accounts },
-          { table: 'rentals', columns: NEW_RENTAL, rows: opened },
-          { table: 'payments', columns: NEW_PAYMENT, rows: payments },
-        ],
         rest: (db) =>
           write(db, { accounts: [], opened: [], closed, voided, payments: [], postings }),
       }

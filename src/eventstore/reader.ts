@@ -51,36 +51,63 @@ export function committedAfter(db: Kysely<DB>, after: Position, filter: LogFilte
 
 /** One page of the committed log strictly after `after`, at most `limit` events. */
 export async function readLog(db: Kysely<DB>, opts: ReadLogOptions): Promise<StoredEvent[]> {
-  const q = committedAfter(db, opts.after, opts).select([
-    sql<string>`transaction_id::text`.as('tx'),
-    'global_position',
-    'event_id',
-    'stream_id',
-    'stream_version',
-    'type',
-    'data',
-    'metadata',
-    'recorded_at',
-  ])
-  const rows = await q
-    .orderBy('transaction_id')
-    .orderBy('global_position')
-    .limit(opts.limit)
-    .execute()
+  const rows = await committedPage(db, opts, [...CHANGE_COLUMNS, 'metadata', 'recorded_at'])
   return rows.map((r) => {
-    const position = { transactionId: BigInt(r.tx), globalPosition: r.global_position }
+    const change = changeOf(r)
     return {
-      position,
-      token: encodePosition(position),
-      eventId: r.event_id,
-      streamId: r.stream_id,
-      streamVersion: r.stream_version,
-      type: r.type,
-      data: r.data,
+      ...change,
+      token: encodePosition(change.position),
       metadata: r.metadata,
       recordedAt: r.recorded_at,
     }
   })
+}
+
+/** What a projection's fold reads of an event (a replay): no metadata, no time, no token. */
+export type LoggedChange = Pick<
+  StoredEvent,
+  'position' | 'eventId' | 'streamId' | 'streamVersion' | 'type' | 'data'
+>
+
+/** readLog with only the columns a fold reads: a replay decodes and keeps less per event. */
+export async function readChanges(db: Kysely<DB>, opts: ReadLogOptions): Promise<LoggedChange[]> {
+  const rows = await committedPage(db, opts, CHANGE_COLUMNS)
+  return rows.map(changeOf)
+}
+
+const CHANGE_COLUMNS = ['event_id', 'stream_id', 'stream_version', 'type', 'data'] as const
+
+/** The gate's page in log order, with the position's columns and `columns`. */
+function committedPage<C extends keyof DB['events'] & string>(
+  db: Kysely<DB>,
+  opts: ReadLogOptions,
+  columns: readonly C[],
+) {
+  return committedAfter(db, opts.after, opts)
+    .select([sql<string>`transaction_id::text`.as('tx'), 'global_position', ...columns])
+    .orderBy('transaction_id')
+    .orderBy('global_position')
+    .limit(opts.limit)
+    .execute()
+}
+
+function changeOf(r: {
+  tx: string
+  global_position: number
+  event_id: string
+  stream_id: string
+  stream_version: number
+  type: string
+  data: unknown
+}): LoggedChange {
+  return {
+    position: { transactionId: BigInt(r.tx), globalPosition: r.global_position },
+    eventId: r.event_id,
+    streamId: r.stream_id,
+    streamVersion: r.stream_version,
+    type: r.type,
+    data: r.data,
+  }
 }
 
 /** How many committed events after `after` (matching `filter`) a reader would get now. */
@@ -113,19 +140,48 @@ export async function heldBackAfter(db: Kysely<DB>, after: Position): Promise<bo
 }
 
 /** Every committed event after `after`, page by page. */
-export async function* readLogFrom(
+export function readLogFrom(
   db: Kysely<DB>,
   after: Position,
   pageSize = 1000,
   filter: LogFilter = {},
 ): AsyncGenerator<StoredEvent[]> {
-  let cursor = after
+  const read = (cursor: Position) => readLog(db, { ...filter, after: cursor, limit: pageSize })
+  return pages(read, after, pageSize, false)
+}
+
+/**
+ * The whole committed log after `after` as readChanges pages, each asked for as soon as the one
+ * before it arrives: the server reads a page while the caller (a replay) works on the last.
+ */
+export function readChangesFrom(
+  db: Kysely<DB>,
+  after: Position,
+  pageSize: number,
+): AsyncGenerator<LoggedChange[]> {
+  const read = (cursor: Position) => readChanges(db, { after: cursor, limit: pageSize })
+  return pages(read, after, pageSize, true)
+}
+
+async function* pages<E extends { position: Position }>(
+  read: (after: Position) => Promise<E[]>,
+  after: Position,
+  pageSize: number,
+  ahead: boolean,
+): AsyncGenerator<E[]> {
+  let pending = read(after)
   for (;;) {
-    const page = await readLog(db, { ...filter, after: cursor, limit: pageSize })
+    const page = await pending
     if (page.length === 0) return
+    const full = page.length === pageSize
+    if (ahead && full) {
+      pending = read(page[page.length - 1]!.position)
+      // A caller that stops early never awaits it: its failure is not an unhandled one.
+      pending.catch(() => {})
+    }
     yield page
-    cursor = page[page.length - 1]!.position
-    if (page.length < pageSize) return
+    if (!full) return
+    if (!ahead) pending = read(page[page.length - 1]!.position)
   }
 }
 

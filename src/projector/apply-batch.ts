@@ -14,7 +14,11 @@ export const PROGRESS_CHANNEL = 'rental_ledger_projections'
 
 /** An event arrived out of order for its stream: something upstream is broken. Stop loudly. */
 export class StreamGapError extends Error {
-  constructor(projection: string, e: StoredEvent, expected: number) {
+  constructor(
+    projection: string,
+    e: Pick<StoredEvent, 'eventId' | 'streamId' | 'streamVersion'>,
+    expected: number,
+  ) {
     super(
       `projection ${projection}: event ${e.eventId} is version ${e.streamVersion} of ${e.streamId}, expected ${expected}`,
     )

@@ -16,28 +16,32 @@ export interface Projection {
   /** Applies events of its categories, in log order, within the batch's transaction. */
   apply(trx: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]): Promise<void>
   /** A replay's fold of the whole log into its empty tables (src/projector/bulk-load.ts). */
-  bulk(): BulkLoad
+  bulk(out: BulkOut): BulkLoad
 }
 
 /**
  * The whole log folded in memory by the same pure code as `apply`'s batches: `add` takes the
- * events of its categories in log order; `finish` gives the rows of the tables in their final
- * state, for a bulk load, and writes whatever else the fold holds (changes to rows no event of
- * the log created) as `apply` would.
+ * events of its categories in log order and hands `out` each row as soon as no later event can
+ * change it (a returned rental, a payment), so that it is loaded while the log is still read and
+ * the fold holds only what may still change; `finish` hands over the rows left, in their final
+ * state, and gives what writes whatever else the fold holds (changes to rows no event of the log
+ * created, rows handed over that a later event took back) as `apply` would, once every row is in.
  */
 export interface BulkLoad {
-  add(event: StoredEvent): void
-  finish(): {
-    inserts: readonly BulkRows[]
-    rest(db: Kysely<DB>): Promise<void>
-  }
+  add(event: BulkEvent): void
+  finish(): { rest(db: Kysely<DB>): Promise<void> }
 }
 
-export interface BulkRows {
+/** What a fold reads of an event. */
+export type BulkEvent = Pick<StoredEvent, 'type' | 'data'>
+
+/** Takes a row of `table`, with every column of it, for the bulk load. */
+export type BulkOut = (table: BulkTable, row: object) => void
+
+export interface BulkTable {
   table: string
   /** column → PostgreSQL type, in the order they are loaded */
   columns: Readonly<Record<string, string>>
-  rows: readonly object[]
 }
 
 export const categoryOf = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'))

@@ -6,10 +6,10 @@ import { isEmbedded } from '../db/database.js'
 import { ifSessionLockFree, withSessionLock } from '../db/session-lock.js'
 import type { DB } from '../db/tables.js'
 import { comparePositions, type Position, START } from '../eventstore/position.js'
-import { readLog, readLogFrom } from '../eventstore/reader.js'
+import { readChangesFrom, readLog } from '../eventstore/reader.js'
 import { applyBatchIn, readCheckpoint, StreamGapError } from './apply-batch.js'
-import { loadRows, withoutIndexes } from './bulk-load.js'
-import { type BulkRows, categoryOf, type Projection } from './projection.js'
+import { BulkWriter } from './bulk-load.js'
+import { type BulkTable, categoryOf, type Projection } from './projection.js'
 import { createProjectionSchema } from './schema.js'
 
 export interface RebuildOptions {
@@ -81,7 +81,8 @@ export function rebuildInto(
 /**
  * Builds every target from one read of the log, as a bulk load: the log is read in order once,
  * each projection folds its events in memory with its own pure code (checking every stream's
- * versions as a batch would), and its tables are then loaded whole, indexes built after the rows.
+ * versions as a batch would), and its rows are loaded as the fold hands them over (rows no later
+ * event can change, while the log is read; the rest after its end), indexes built after the rows.
  * Returns the checkpoint every target now holds.
  */
 export async function rebuildAll(
@@ -89,54 +90,57 @@ export async function rebuildAll(
   targets: readonly RebuildTarget[],
   options: RebuildOptions = {},
 ): Promise<Position> {
-  const folds = targets.map((t) => ({ ...t, load: t.projection.bulk(), versions: new Map() }))
+  const folds = targets.map((t) => {
+    const writer = new BulkWriter(db, t.schema)
+    const load = t.projection.bulk((table, row) => writer.add(table, row))
+    return { ...t, writer, load, versions: new Map<string, number>() }
+  })
   for (const t of targets) await createProjectionSchema(db, t.projection, t.schema)
   let position = START
-  for await (const page of readLogFrom(db, START, options.pageSize ?? 10_000)) {
-    for (const e of page) {
-      const category = categoryOf(e.streamId)
-      for (const f of folds) {
-        if (!f.projection.categories.includes(category)) continue
-        const expected = (f.versions.get(e.streamId) ?? 0) + 1
-        if (e.streamVersion !== expected) throw new StreamGapError(f.projection.name, e, expected)
-        f.versions.set(e.streamId, e.streamVersion)
-        f.load.add(e)
+  try {
+    for await (const page of readChangesFrom(db, START, options.pageSize ?? 2000)) {
+      for (const e of page) {
+        const category = categoryOf(e.streamId)
+        for (const f of folds) {
+          if (!f.projection.categories.includes(category)) continue
+          const expected = (f.versions.get(e.streamId) ?? 0) + 1
+          if (e.streamVersion !== expected) throw new StreamGapError(f.projection.name, e, expected)
+          f.versions.set(e.streamId, e.streamVersion)
+          f.load.add(e)
+        }
       }
+      for (const f of folds) await f.writer.flush()
+      position = page[page.length - 1]!.position
+      await options.onProgress?.(page.length)
     }
-    position = page[page.length - 1]!.position
-    await options.onProgress?.(page.length)
-  }
-  for (const f of folds) {
-    const { inserts, rest } = f.load.finish()
-    const versions: BulkRows = {
-      table: 'stream_versions',
-      columns: STREAM_VERSION,
-      rows: [...f.versions].map(([stream_id, version]) => ({ stream_id, version })),
+    for (const f of folds) {
+      const { rest } = f.load.finish()
+      for (const [stream_id, version] of f.versions) {
+        f.writer.add(STREAM_VERSIONS, { stream_id, version })
+      }
+      await f.writer.end()
+      await rest(db.withSchema(f.schema))
+      await db
+        .withSchema(f.schema)
+        .updateTable('checkpoint')
+        .set({
+          transaction_id: position.transactionId.toString(),
+          global_position: position.globalPosition,
+        })
+        .where('id', '=', 1)
+        .execute()
     }
-    const loads = [...inserts, versions]
-    await withoutIndexes(
-      db,
-      f.schema,
-      loads.map((l) => l.table),
-      async () => {
-        for (const l of loads) await loadRows(db, f.schema, l)
-      },
-    )
-    await rest(db.withSchema(f.schema))
-    await db
-      .withSchema(f.schema)
-      .updateTable('checkpoint')
-      .set({
-        transaction_id: position.transactionId.toString(),
-        global_position: position.globalPosition,
-      })
-      .where('id', '=', 1)
-      .execute()
+  } catch (err) {
+    for (const f of folds) await f.writer.abort(err as Error)
+    throw err
   }
   return position
 }
 
-const STREAM_VERSION = { stream_id: 'text', version: 'integer' } as const
+const STREAM_VERSIONS: BulkTable = {
+  table: 'stream_versions',
+  columns: { stream_id: 'text', version: 'integer' },
+}
 
 /**
  * Applies to `schema`, in the caller's transaction, what the log holds after its checkpoint, up to
